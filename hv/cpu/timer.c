@@ -1,0 +1,102 @@
+/* Software timers: a sorted list per CPU, the soonest deadline programmed into the APIC timer. */
+#include <keel/apic.h>
+#include <keel/percpu.h>
+#include <keel/printk.h>
+#include <keel/time.h>
+#include <keel/timer.h>
+#include <keel/traps.h>
+
+void timer_init(struct timer *t, void (*fn)(struct timer *t), void *data)
+{
+    *t = (struct timer){ .fn = fn, .data = data };
+}
+
+/* Unlinks t from its CPU's list; call with that list's lock held. */
+static void unlink_timer(struct percpu *p, struct timer *t)
+{
+    for (struct timer **pp = &p->timers; *pp; pp = &(*pp)->next) {
+        if (*pp == t) {
+            *pp = t->next;
+            break;
+        }
+    }
+    t->armed = false;
+}
+
+static void program_hw(struct percpu *p)
+{
+    lapic_timer_arm(p->timers ? tsc_at(p->timers->deadline) : 0);
+}
+
+void timer_set(struct timer *t, uint64_t deadline_ns)
+{
+    struct percpu *p = this_cpu();
+    unsigned long flags;
+    struct timer **pp;
+
+    if (t->armed)
+        timer_cancel(t);
+    flags = spin_lock_irqsave(&p->timer_lock);
+    t->deadline = deadline_ns;
+    t->cpu = p->id;
+    t->armed = true;
+    for (pp = &p->timers; *pp && (*pp)->deadline <= deadline_ns; pp = &(*pp)->next)
+        ;
+    t->next = *pp;
+    *pp = t;
+    if (p->timers == t)
+        program_hw(p);
+    spin_unlock_irqrestore(&p->timer_lock, flags);
+}
+
+bool timer_cancel(struct timer *t)
+{
+    struct percpu *p = cpus[t->cpu];
+    unsigned long flags;
+    bool was_armed;
+
+    if (!p)
+        return false;
+    flags = spin_lock_irqsave(&p->timer_lock);
+    was_armed = t->armed;
+    if (was_armed)
+        unlink_timer(p, t);
+    spin_unlock_irqrestore(&p->timer_lock, flags);
+    return was_armed;
+}
+
+/* Takes the first expired timer off this CPU's list, or returns NULL. */
+static struct timer *pop_expired(struct percpu *p, uint64_t now)
+{
+    struct timer *t = NULL;
+
+    spin_lock(&p->timer_lock);
+    if (p->timers && p->timers->deadline <= now) {
+        t = p->timers;
+        p->timers = t->next;
+        t->armed = false;
+    }
+    spin_unlock(&p->timer_lock);
+    return t;
+}
+
+static void timer_interrupt(struct cpu_regs *regs)
+{
+    struct percpu *p = this_cpu();
+    struct timer *t;
+
+    lapic_eoi();
+    p->irq_count++;
+    while ((t = pop_expired(p, now_ns())))
+        t->fn(t);
+    spin_lock(&p->timer_lock);
+    program_hw(p);
+    spin_unlock(&p->timer_lock);
+}
+
+void timer_cpu_init(void)
+{
+    if (this_cpu()->id == 0)
+        irq_set_handler(VEC_TIMER, timer_interrupt);
+    lapic_timer_arm(0);
+}

@@ -1,0 +1,123 @@
+/*
+ * TSC calibration and time. Under emulation the host may deschedule us in the middle of a
+ * measurement, which only ever makes a window look longer in TSC ticks, so we take the minimum of
+ * several PIT windows after a warm-up. CPUID leaf 0x15, when it names the crystal, is exact on
+ * hardware; we still check it against the PIT, since emulators may not keep their TSC at that rate.
+ */
+#include <keel/cpu.h>
+#include <keel/printk.h>
+#include <keel/time.h>
+
+#define PIT_HZ 1193182u
+#define PIT_CH2 0x42
+#define PIT_CMD 0x43
+#define PIT_GATE_PORT 0x61
+#define PIT_WINDOW_MS 10
+#define PIT_WINDOWS 5
+
+uint64_t tsc_khz;
+static uint64_t boot_tsc;
+static uint64_t ns_mult;                /* ns = tsc * ns_mult >> 32 */
+static uint64_t tsc_mult;               /* tsc = ns * tsc_mult >> 32 */
+
+void time_record_boot_tsc(void)
+{
+    boot_tsc = rdtsc();
+}
+
+uint64_t tsc_to_ns(uint64_t tsc)
+{
+    return (uint64_t)(((unsigned __int128)tsc * ns_mult) >> 32);
+}
+
+uint64_t ns_to_tsc(uint64_t ns)
+{
+    return (uint64_t)(((unsigned __int128)ns * tsc_mult) >> 32);
+}
+
+uint64_t tsc_at(uint64_t ns)
+{
+    return boot_tsc + ns_to_tsc(ns);
+}
+
+uint64_t now_ns(void)
+{
+    return tsc_khz ? tsc_to_ns(rdtsc() - boot_tsc) : 0;
+}
+
+void udelay(uint64_t us)
+{
+    uint64_t end = rdtsc() + ns_to_tsc(us * NSEC_PER_USEC);
+
+    while (rdtsc() < end)
+        cpu_relax();
+}
+
+/* One PIT channel 2 window of ms milliseconds (at most 54); returns TSC ticks, 0 if no PIT. */
+uint64_t pit_measure_tsc(unsigned int ms)
+{
+    uint32_t latch = PIT_HZ * ms / 1000;
+    uint64_t start, spins = 0;
+
+    outb(PIT_GATE_PORT, (uint8_t)((inb(PIT_GATE_PORT) & ~0x02) | 0x01));  /* gate on, speaker off */
+    outb(PIT_CMD, 0xb0);                    /* channel 2, lobyte/hibyte, mode 0, binary */
+    outb(PIT_CH2, latch & 0xff);
+    outb(PIT_CH2, (uint8_t)(latch >> 8));
+    start = rdtsc_ordered();
+    while (!(inb(PIT_GATE_PORT) & 0x20)) {  /* OUT2 goes high at terminal count */
+        if (++spins > 100000000)
+            return 0;
+    }
+    return rdtsc_ordered() - start;
+}
+
+static uint64_t pit_calibrate_khz(void)
+{
+    uint64_t best = UINT64_MAX;
+
+    pit_measure_tsc(PIT_WINDOW_MS);         /* warm-up */
+    for (unsigned int i = 0; i < PIT_WINDOWS; i++) {
+        uint64_t t = pit_measure_tsc(PIT_WINDOW_MS);
+
+        if (t && t < best)
+            best = t;
+    }
+    return best == UINT64_MAX ? 0 : best / PIT_WINDOW_MS;
+}
+
+static uint64_t cpuid_tsc_khz(void)
+{
+    struct cpuid_regs r;
+
+    if (cpuid(0).eax < 0x15)
+        return 0;
+    r = cpuid(0x15);
+    if (!r.eax || !r.ebx || !r.ecx)
+        return 0;
+    return (uint64_t)r.ecx * r.ebx / r.eax / 1000;
+}
+
+static void set_rate(uint64_t khz)
+{
+    tsc_khz = khz;
+    ns_mult = (NSEC_PER_MSEC << 32) / khz;
+    tsc_mult = (khz << 32) / NSEC_PER_MSEC;
+}
+
+void tsc_calibrate(void)
+{
+    uint64_t pit = pit_calibrate_khz(), leaf = cpuid_tsc_khz();
+    bool invariant = cpuid(0x80000000).eax >= 0x80000007 && (cpuid(0x80000007).edx & (1u << 8));
+
+    if (!pit && !leaf)
+        panic("time: no PIT and no TSC frequency leaf: cannot calibrate the TSC");
+    if (leaf && pit && (leaf > pit + pit / 20 || leaf < pit - pit / 20)) {
+        pr_warn("time: CPUID says the TSC runs at %llu kHz but the PIT measures %llu kHz; "
+                "using the measurement\n", (unsigned long long)leaf, (unsigned long long)pit);
+        leaf = 0;
+    }
+    set_rate(leaf ? leaf : pit);
+    pr_info("time: TSC %llu.%03llu MHz (%s)%s\n", (unsigned long long)(tsc_khz / 1000),
+            (unsigned long long)(tsc_khz % 1000), leaf ? "CPUID leaf 0x15" : "PIT, best of 5",
+            invariant ? ", invariant" : "");
+}

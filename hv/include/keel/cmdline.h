@@ -1,0 +1,33 @@
+/* The hypervisor command line: space-separated `key` or `key=value` words. */
+#ifndef KEEL_CMDLINE_H
+#define KEEL_CMDLINE_H
+
+#include <keel/types.h>
+
+/*
+ * Finds the last `key=value` (or bare `key`) in cmdline. Returns true and sets *val and *len to the
+ * value (empty for a bare key); a value may be quoted with "" to contain spaces.
+ */
+bool cmdline_find(const char *cmdline, const char *key, const char **val, size_t *len);
+/* Copies the value of key into buf (NUL-terminated, cut to size); false if key is absent. */
+bool cmdline_get(const char *cmdline, const char *key, char *buf, size_t size);
+/* Parses a decimal or 0x-prefixed number with an optional K/M/G suffix; -EINVAL if malformed. */
+int cmdline_parse_u64(const char *s, size_t len, uint64_t *out);
+
+/* The options the hypervisor understands, decoded once at boot. */
+enum test_exit_kind { TEST_EXIT_NONE, TEST_EXIT_QEMU, TEST_EXIT_BOCHS };
+
+struct keel_options {
+    uint16_t console_port;          /* 0: no serial console */
+    uint32_t console_baud;
+    int loglvl;
+    enum test_exit_kind test_exit;
+    char crash[8];                  /* test-only: "pf" or "ud" makes the hypervisor fault */
+    bool bootdump;                  /* hex-dump boot information and ACPI tables */
+};
+
+extern struct keel_options opts;
+/* Decodes the command line into opts; unknown values are reported and the default kept. */
+void options_parse(const char *cmdline);
+
+#endif

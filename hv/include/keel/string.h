@@ -1,0 +1,17 @@
+/* Memory and string helpers (hv/lib/string.c); prototypes match the C library's. */
+#ifndef KEEL_STRING_H
+#define KEEL_STRING_H
+
+#include <keel/types.h>
+
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+
+#endif
