@@ -38,8 +38,9 @@ ISO_RUN_CMDLINE   := console=com1,115200 loglvl=info
 ISO_QEMU_CMDLINE  := console=com1,115200 loglvl=debug test_exit=qemu
 ISO_BOCHS_CMDLINE := console=com1,115200 loglvl=debug test_exit=bochs
 ISO_CRASH_CMDLINE := console=com1,115200 loglvl=info test_exit=qemu crash=pf
+ISO_CRASH_UD_CMDLINE := console=com1,115200 loglvl=info test_exit=qemu crash=ud
 ISOS := $(BUILD)/keel.iso $(BUILD)/iso/test-qemu.iso $(BUILD)/iso/test-bochs.iso \
-        $(BUILD)/iso/test-crash.iso
+        $(BUILD)/iso/test-crash.iso $(BUILD)/iso/test-crash-ud.iso
 
 .PHONY: all deps run debug test test-quick unit bench clean
 all: $(BUILD)/keel.elf $(ISOS) $(UNIT_BINS)
@@ -79,6 +80,8 @@ $(BUILD)/iso/test-bochs.iso: $(BUILD)/keel.elf scripts/mkiso.sh
 	$(Q)scripts/mkiso.sh $@ $< "$(ISO_BOCHS_CMDLINE)"
 $(BUILD)/iso/test-crash.iso: $(BUILD)/keel.elf scripts/mkiso.sh
 	$(Q)scripts/mkiso.sh $@ $< "$(ISO_CRASH_CMDLINE)"
+$(BUILD)/iso/test-crash-ud.iso: $(BUILD)/keel.elf scripts/mkiso.sh
+	$(Q)scripts/mkiso.sh $@ $< "$(ISO_CRASH_UD_CMDLINE)"
 
 # --- host unit tests: each tests/unit/test_X.c is one program that includes the sources it tests.
 $(BUILD)/unit/%: tests/unit/%.c

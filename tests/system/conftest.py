@@ -1,0 +1,20 @@
+"""pytest set-up for Keel's system tests: every test names where it ran (the `where` marker),
+which tests/run.py prints next to its result."""
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "where(host): the emulated test host, e.g. qemu-svm")
+    config.addinivalue_line("markers", "slow: left out of `make test-quick`")
+
+
+@pytest.fixture(autouse=True)
+def _name_and_host(request, record_property):
+    marker = request.node.get_closest_marker("where")
+    record_property("where", marker.args[0] if marker else "host")
+    record_property("name", request.node.name.removeprefix("test_").replace("_", "-"))
