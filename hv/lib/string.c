@@ -1,6 +1,6 @@
 /*
- * Memory and string helpers with the C library's semantics. Byte loops in plain C: the same code
- * runs in the hypervisor and, under the address sanitizer, in the host unit tests. Comparisons
+ * Memory and string helpers with the C library's semantics. The same code runs in the hypervisor
+ * and in the host unit tests (x86-64 both). Comparisons
  * treat bytes as unsigned char, as the C standard requires.
  */
 #include <keel/string.h>
@@ -12,13 +12,12 @@
  */
 #define NO_LIBCALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
 
-NO_LIBCALL void *memcpy(void *dst, const void *src, size_t n)
+/* rep movsb / rep stosb: fast on every CPU with ERMSB, and pages are zeroed and copied often. */
+void *memcpy(void *dst, const void *src, size_t n)
 {
-    unsigned char *d = dst;
-    const unsigned char *s = src;
+    void *d = dst;
 
-    while (n--)
-        *d++ = *s++;
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) :: "memory");
     return dst;
 }
 
@@ -39,12 +38,11 @@ NO_LIBCALL void *memmove(void *dst, const void *src, size_t n)
     return dst;
 }
 
-NO_LIBCALL void *memset(void *dst, int c, size_t n)
+void *memset(void *dst, int c, size_t n)
 {
-    unsigned char *d = dst;
+    void *d = dst;
 
-    while (n--)
-        *d++ = (unsigned char)c;
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
     return dst;
 }
 
