@@ -112,7 +112,7 @@ int cmdline_parse_u64(const char *s, size_t len, uint64_t *out)
 {
     unsigned int base = 10;
     uint64_t v = 0;
-    size_t i = 0;
+    size_t i = 0, first_digit;
     int shift;
 
     if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
@@ -121,6 +121,7 @@ int cmdline_parse_u64(const char *s, size_t len, uint64_t *out)
     }
     if (i >= len)
         return -EINVAL;
+    first_digit = i;
     for (; i < len; i++) {
         int d = digit_value(s[i], base);
 
@@ -132,7 +133,7 @@ int cmdline_parse_u64(const char *s, size_t len, uint64_t *out)
     }
     if (i < len) {
         shift = suffix_shift(s[i]);
-        if (shift < 0 || i + 1 != len || (base == 10 && i == 0))
+        if (shift < 0 || i + 1 != len || i == first_digit)
             return -EINVAL;
         if (v > (UINT64_MAX >> shift))
             return -ERANGE;
@@ -168,11 +169,14 @@ static void parse_console(const char *v, size_t len)
         opts.console_port = 0;
     else if (value_is(v, name_len, "com1") || value_is(v, name_len, "com2"))
         opts.console_port = ports[v[3] - '1'];
-    else
+    else {
         pr_warn("cmdline: console=%.*s: expected com1, com2 or none\n", (int)len, v);
+        return;
+    }
     if (comma < v + len) {
+        /* The UART divides 115200 by a 16-bit divisor. */
         if (cmdline_parse_u64(comma + 1, (size_t)(v + len - comma - 1), &baud) || !baud ||
-            baud > 115200 || 115200 % baud)
+            baud > 115200 || 115200 % baud || 115200 / baud > 0xffff)
             pr_warn("cmdline: console=%.*s: bad baud rate\n", (int)len, v);
         else
             opts.console_baud = (uint32_t)baud;
