@@ -42,6 +42,13 @@ ISO_CRASH_UD_CMDLINE := console=com1,115200 loglvl=info test_exit=qemu crash=ud
 ISOS := $(BUILD)/keel.iso $(BUILD)/iso/test-qemu.iso $(BUILD)/iso/test-bochs.iso \
         $(BUILD)/iso/test-crash.iso $(BUILD)/iso/test-crash-ud.iso
 
+# Test guests (tests/guests/) and the images that run them on each test host.
+include tests/guests/guests.mk
+GUEST_ISO_QEMU_CMDLINE  := console=com1,115200 loglvl=info test_exit=qemu
+GUEST_ISO_BOCHS_CMDLINE := console=com1,115200 loglvl=info test_exit=bochs
+GUEST_ISO_BREAK_CMDLINE := console=com1,115200 loglvl=info test_exit=bochs break_vmcs=tr
+ISOS += $(BUILD)/iso/guests-qemu.iso $(BUILD)/iso/guests-bochs.iso $(BUILD)/iso/break-vmcs-bochs.iso
+
 .PHONY: all deps run debug test test-quick unit bench clean
 all: $(BUILD)/keel.elf $(ISOS) $(UNIT_BINS)
 
@@ -82,6 +89,13 @@ $(BUILD)/iso/test-crash.iso: $(BUILD)/keel.elf scripts/mkiso.sh
 	$(Q)scripts/mkiso.sh $@ $< "$(ISO_CRASH_CMDLINE)"
 $(BUILD)/iso/test-crash-ud.iso: $(BUILD)/keel.elf scripts/mkiso.sh
 	$(Q)scripts/mkiso.sh $@ $< "$(ISO_CRASH_UD_CMDLINE)"
+
+$(BUILD)/iso/guests-qemu.iso: $(BUILD)/keel.elf $(GUEST_BINS) $(GUEST_MANIFEST) scripts/mkiso-guests.sh
+	$(Q)scripts/mkiso-guests.sh $@ $< "$(GUEST_ISO_QEMU_CMDLINE)" $(GUEST_MANIFEST) $(BUILD)/guests
+$(BUILD)/iso/guests-bochs.iso: $(BUILD)/keel.elf $(GUEST_BINS) $(GUEST_MANIFEST) scripts/mkiso-guests.sh
+	$(Q)scripts/mkiso-guests.sh $@ $< "$(GUEST_ISO_BOCHS_CMDLINE)" $(GUEST_MANIFEST) $(BUILD)/guests
+$(BUILD)/iso/break-vmcs-bochs.iso: $(BUILD)/keel.elf $(BUILD)/guests/cpuid.bin scripts/mkiso.sh
+	$(Q)scripts/mkiso.sh $@ $< "$(GUEST_ISO_BREAK_CMDLINE)" $(BUILD)/guests/cpuid.bin "guest cpuid mem=16M vcpus=1"
 
 # --- host unit tests: each tests/unit/test_X.c is one program that includes the sources it tests.
 $(BUILD)/unit/%: tests/unit/%.c

@@ -6,6 +6,9 @@
 #include <keel/cpu.h>
 #include <keel/cpufeat.h>
 #include <keel/heap.h>
+#include <keel/hvm.h>
+#include <keel/sched.h>
+#include <keel/testrun.h>
 #include <keel/mm.h>
 #include <keel/percpu.h>
 #include <keel/platform.h>
@@ -97,6 +100,7 @@ static void bring_up_cpus(void)
     tsc_calibrate();
     lapic_timer_calibrate();
     timer_cpu_init();
+    sched_cpu_init();
     irq_enable();
     online = smp_boot_aps(&acpi);
     pr_info("smp: %u of %u CPUs online\n", online, acpi.nr_cpus);
@@ -119,6 +123,7 @@ __noreturn void kmain(uint32_t magic, uint32_t info_pa)
     print_memory(&boot_info);
     cpu_features_detect();
     cpu_features_print();
+    hvm_init();
     platform_acpi_init(&boot_info);
     if (opts.bootdump)
         platform_bootdump(&boot_info);
@@ -127,7 +132,8 @@ __noreturn void kmain(uint32_t magic, uint32_t info_pa)
     ok = boot_selftest();
     crash_test();
     pr_info("Keel: boot %s\n", ok ? "complete" : "FAILED");
+    if (testrun_collect(&boot_info))
+        ok = (hvm ? testrun_run_all() : false) && ok;
     test_exit(ok);
-    for (;;)
-        safe_halt();
+    sched_idle_loop();
 }

@@ -83,7 +83,7 @@ def run_system(build, tally, quick):
         return
     for case in ET.parse(junit).getroot().iter("testcase"):
         props = {p.get("name"): p.get("value") for p in case.iter("property")}
-        name = f"system/{props.get('name', case.get('name'))} [{props.get('where', 'host')}]"
+        name = f"{props.get('name', 'system/' + case.get('name'))} [{props.get('where', 'host')}]"
         failure = case.find("failure")
         if failure is None:
             failure = case.find("error")

@@ -2,6 +2,8 @@
 #include <keel/apic.h>
 #include <keel/cpu.h>
 #include <keel/heap.h>
+#include <keel/hvm.h>
+#include <keel/sched.h>
 #include <keel/mm.h>
 #include <keel/printk.h>
 #include <keel/shutdown.h>
@@ -87,10 +89,12 @@ static __noreturn void ap_entry(struct percpu *p)
     cpu_tables_load(p);
     lapic_init_cpu();
     timer_cpu_init();
+    sched_cpu_init();
     p->apic_id = lapic_id();
+    if (hvm && hvm->cpu_enable())
+        pr_err("cpu%u: %s could not be enabled\n", p->id, hvm->name);
     __atomic_store_n(&p->online, true, __ATOMIC_RELEASE);
-    for (;;)
-        safe_halt();
+    sched_idle_loop();
 }
 
 /* Copies the trampoline to a low page and patches its physical addresses. */

@@ -119,6 +119,10 @@ static __noreturn void crash(struct cpu_regs *r)
 
 void trap_dispatch(struct cpu_regs *regs)
 {
+    if (regs->vector == 2) {
+        pr_warn("cpu%u: NMI received and ignored\n", current_cpu_id());
+        return;
+    }
     if (regs->vector < 32) {
         if (extable_fixup(regs))
             return;

@@ -11,10 +11,16 @@ sys.path.insert(0, os.path.dirname(__file__))
 def pytest_configure(config):
     config.addinivalue_line("markers", "where(host): the emulated test host, e.g. qemu-svm")
     config.addinivalue_line("markers", "slow: left out of `make test-quick`")
+    config.addinivalue_line("markers", "tier(name): the tier a test reports under (default system)")
 
 
 @pytest.fixture(autouse=True)
 def _name_and_host(request, record_property):
     marker = request.node.get_closest_marker("where")
     record_property("where", marker.args[0] if marker else "host")
-    record_property("name", request.node.name.removeprefix("test_").replace("_", "-"))
+    tier = request.node.get_closest_marker("tier")
+    name = request.node.name.removeprefix("test_").replace("_", "-")
+    callspec = getattr(request.node, "callspec", None)
+    if callspec and "name" in callspec.params:
+        name = callspec.params["name"]
+    record_property("name", f"{tier.args[0] if tier else 'system'}/{name}")

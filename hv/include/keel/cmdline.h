@@ -24,6 +24,7 @@ struct keel_options {
     enum test_exit_kind test_exit;
     char crash[8];                  /* test-only: "pf" or "ud" makes the hypervisor fault */
     bool bootdump;                  /* hex-dump boot information and ACPI tables */
+    char break_vmcs[8];             /* test-only: "tr" gives every VT-x guest an invalid TR */
 };
 
 extern struct keel_options opts;

@@ -34,7 +34,7 @@ enum p2m_format_id { P2M_FORMAT_NPT, P2M_FORMAT_EPT };
 
 #define P2M_ORDER_4K 0
 #define P2M_ORDER_2M 9
-#define P2M_MAX_GFN ((1ULL << 40) - 1)      /* 52-bit guest-physical addresses */
+#define P2M_MAX_GFN ((1ULL << 36) - 1)      /* 48-bit guest-physical addresses: 4 levels */
 
 /* Where the p2m gets its table pages (the frame allocator; malloc in unit tests). */
 struct p2m_mem_ops {
@@ -80,7 +80,11 @@ enum p2m_type p2m_lookup(struct p2m *p2m, gfn_t gfn, mfn_t *mfn, unsigned int *o
  */
 uint64_t p2m_change_type_range(struct p2m *p2m, gfn_t start, uint64_t count, enum p2m_type from,
                                enum p2m_type to);
-/* Calls fn for each run of present-type entries in ascending gfn order (to free a domain's RAM). */
+/*
+ * Calls fn for each entry whose type is not p2m_invalid, in ascending gfn order, with the entry's
+ * order (mfn is INVALID_MFN for types that are not present); to free a domain's RAM. fn runs
+ * under the p2m's lock and must not call back into the p2m.
+ */
 void p2m_for_each_mapped(struct p2m *p2m, void (*fn)(gfn_t gfn, mfn_t mfn, unsigned int order,
                                                      enum p2m_type t, void *arg), void *arg);
 

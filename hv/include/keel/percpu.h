@@ -7,7 +7,9 @@
 
 #define MAX_CPUS 64
 
-struct timer;
+#include <keel/timer.h>
+
+struct vcpu;
 
 struct tss {
     uint32_t reserved0;
@@ -38,6 +40,13 @@ struct percpu {
     spinlock_t call_lock;           /* one cross-CPU call at a time to this CPU */
     struct call_request *call;
     uint64_t irq_count;
+    spinlock_t runq_lock;
+    struct vcpu *runq;              /* vCPUs placed on this CPU */
+    struct vcpu *current;           /* the vCPU being run, or NULL */
+    struct vcpu *fpu_owner;         /* whose FPU/SSE state the registers hold */
+    struct timer slice_timer;
+    volatile bool need_resched;
+    void *hvm;                      /* the backend's per-CPU state */
 };
 
 extern struct percpu *cpus[MAX_CPUS];

@@ -8,6 +8,7 @@
 #define VEC_TIMER    0xf0
 #define VEC_CALL     0xf1
 #define VEC_STOP     0xf2
+#define VEC_KICK     0xf3    /* only makes a CPU leave its guest or wake */
 #define VEC_SPURIOUS 0xff
 
 /* The frame built by the interrupt stubs (hv/arch/entry.S); keep the order in step with it. */

@@ -43,6 +43,7 @@ typedef uint64_t vaddr_t;   /* a hypervisor-virtual address */
 #define E2BIG 7
 #define EAGAIN 11
 #define ENOMEM 12
+#define EACCES 13
 #define EFAULT 14
 #define EBUSY 16
 #define EEXIST 17

@@ -20,8 +20,9 @@ enum x86_seg { X86_SEG_ES, X86_SEG_CS, X86_SEG_SS, X86_SEG_DS, X86_SEG_FS, X86_S
 struct x86_insn {
     uint8_t len;                    /* total length in bytes */
     uint8_t opcode;                 /* the opcode byte (after 0F / 0F38 / 0F3A / VEX) */
-    uint8_t map;                    /* 0: one-byte, 1: 0F, 2: 0F38, 3: 0F3A */
-    uint8_t op_size;                /* operand size in bytes: 1, 2, 4 or 8 (for byte ops 1) */
+    uint8_t map;                    /* 0: one-byte, 1: 0F, 2: 0F38, 3: 0F3A (EVEX: also 5, 6) */
+    uint8_t op_size;                /* operand size in bytes: 1, 2, 4 or 8 (for byte ops 1;
+                                       MOVZX/MOVSX: the destination's) */
     uint8_t addr_size;              /* 2, 4 or 8 */
     bool lock, rep, repne;          /* F0, F3, F2 */
     bool opsize_prefix;             /* 66 */
@@ -34,7 +35,8 @@ struct x86_insn {
     uint8_t base, index;            /* registers of the memory operand, X86_REG_NONE if absent */
     uint8_t scale;                  /* 1, 2, 4, 8 */
     bool rip_relative;
-    int64_t disp;                   /* displacement (moffs: the absolute offset) */
+    int64_t disp;                   /* displacement, sign-extended; EVEX disp8 unscaled
+                                       (moffs: the absolute offset, zero-extended) */
     uint64_t imm;                   /* first immediate, zero-extended */
     uint8_t imm_size;               /* bytes of immediate(s) in total */
 };

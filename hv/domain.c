@@ -1,0 +1,243 @@
+/* Domain life: creation with RAM and vCPUs, stopping, destruction, and guest debug output. */
+#include <keel/domain.h>
+#include <keel/guest_mem.h>
+#include <keel/heap.h>
+#include <keel/hvm.h>
+#include <keel/mm.h>
+#include <keel/printk.h>
+#include <keel/sched.h>
+#include <keel/string.h>
+#include <public/keel/abi.h>
+
+unsigned int nr_domains;
+static unsigned int next_domain_id = 1;
+
+static const char *const state_names[] = {
+    [DOMAIN_CREATED] = "created", [DOMAIN_RUNNING] = "running", [DOMAIN_PAUSED] = "paused",
+    [DOMAIN_SHUTDOWN] = "shutdown", [DOMAIN_CRASHED] = "crashed", [DOMAIN_DYING] = "dying",
+};
+
+const char *domain_state_name(enum domain_state s)
+{
+    return s < ARRAY_SIZE(state_names) ? state_names[s] : "?";
+}
+
+bool domain_is_stopped(const struct domain *d)
+{
+    return d->state == DOMAIN_SHUTDOWN || d->state == DOMAIN_CRASHED || d->state == DOMAIN_DYING;
+}
+
+/* Maps one block of fresh RAM (order 0 or 9) at gfn; the frames are accounted to the domain. */
+static int add_ram(struct domain *d, uint64_t gfn, unsigned int order, enum p2m_type t, void **va)
+{
+    void *page = alloc_pages(order);
+    int r;
+
+    if (!page)
+        return -ENOMEM;
+    r = p2m_set_entry(&d->p2m, _gfn(gfn), _mfn(virt_to_phys(page) >> PAGE_SHIFT), order, t);
+    if (r) {
+        free_pages(page, order);
+        return r;
+    }
+    d->pages += 1ULL << order;
+    if (va)
+        *va = page;
+    return 0;
+}
+
+static int populate_ram(struct domain *d, uint64_t bytes)
+{
+    uint64_t pages = bytes >> PAGE_SHIFT, gfn = 0;
+
+    while (gfn < pages) {
+        bool big = !(gfn & 511) && pages - gfn >= 512;
+        int r = add_ram(d, gfn, big ? P2M_ORDER_2M : P2M_ORDER_4K, p2m_ram_rw, NULL);
+
+        if (r == -ENOMEM && big)
+            r = add_ram(d, gfn, P2M_ORDER_4K, p2m_ram_rw, NULL), big = false;
+        if (r)
+            return r;
+        gfn += big ? 512 : 1;
+    }
+    return 0;
+}
+
+static int add_test_devices(struct domain *d)
+{
+    uint64_t *ro;
+    int r = add_ram(d, KEEL_TEST_RO_GPA >> PAGE_SHIFT, P2M_ORDER_4K, p2m_ram_ro, (void **)&ro);
+
+    if (r)
+        return r;
+    for (unsigned int i = 0; i < PAGE_SIZE / 8; i++)
+        ro[i] = KEEL_TEST_RO_PATTERN;
+    r = p2m_set_entry(&d->p2m, _gfn(KEEL_TEST_MMIO_GPA >> PAGE_SHIFT), INVALID_MFN, P2M_ORDER_4K,
+                      p2m_mmio_dm);
+    if (r)
+        return r;
+    d->fifo = kzalloc(sizeof(*d->fifo));
+    return d->fifo ? 0 : -ENOMEM;
+}
+
+static void free_ram(gfn_t gfn, mfn_t mfn, unsigned int order, enum p2m_type t, void *arg)
+{
+    struct domain *d = arg;
+
+    if (t == p2m_ram_rw || t == p2m_ram_ro || t == p2m_ram_logdirty) {
+        free_pages(phys_to_virt(mfn_x(mfn) << PAGE_SHIFT), order);
+        d->pages -= 1ULL << order;
+    }
+}
+
+static void p2m_flush_hook(struct p2m *p2m)
+{
+    hvm->p2m_flush(p2m->owner);
+}
+
+static int create_vcpus(struct domain *d, unsigned int n)
+{
+    for (unsigned int i = 0; i < n; i++) {
+        struct vcpu *v = kzalloc(sizeof(*v));
+
+        if (!v)
+            return -ENOMEM;
+        v->domain = d;
+        v->id = i;
+        d->vcpus[i] = v;
+        d->nr_vcpus = i + 1;
+        if (hvm->vcpu_init(v))
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+/* Power-on MTRR and PAT values: everything write-back. */
+static void reset_cache_state(struct domain *d)
+{
+    d->mtrr.def_type = 0xc06;
+    d->pat = 0x0007040600070406ULL;
+}
+
+struct domain *domain_create(const struct domain_config *cfg, int *err)
+{
+    struct domain *d = kzalloc(sizeof(*d));
+
+    *err = -ENOMEM;
+    if (!d)
+        return NULL;
+    if (!cfg->nr_vcpus || cfg->nr_vcpus > DOMAIN_MAX_VCPUS || cfg->ram_bytes < MiB(1) ||
+        (cfg->ram_bytes & (PAGE_SIZE - 1)) || cfg->ram_bytes > GiB(3)) {
+        *err = -EINVAL;
+        kfree(d);
+        return NULL;
+    }
+    d->id = next_domain_id++;
+    snprintf(d->name, sizeof(d->name), "%s", cfg->name);
+    d->flags = cfg->flags;
+    d->ram_bytes = cfg->ram_bytes;
+    reset_cache_state(d);
+    if (p2m_init(&d->p2m, hvm->p2m_format)) {
+        kfree(d);
+        return NULL;
+    }
+    d->p2m.owner = d;
+    d->p2m.flush = p2m_flush_hook;
+    *err = populate_ram(d, cfg->ram_bytes);
+    if (!*err && (d->flags & DOMF_TEST_DEVICES))
+        *err = add_test_devices(d);
+    if (!*err)
+        *err = create_vcpus(d, cfg->nr_vcpus);
+    if (*err) {
+        pr_err("d%u (%s): creation failed: %d\n", d->id, d->name, *err);
+        domain_destroy(d);
+        return NULL;
+    }
+    d->live = true;
+    nr_domains++;
+    pr_info("d%u (%s): created, %llu MiB RAM, %u vCPU%s\n", d->id, d->name,
+            (unsigned long long)(cfg->ram_bytes >> 20), d->nr_vcpus, d->nr_vcpus > 1 ? "s" : "");
+    return d;
+}
+
+void domain_destroy(struct domain *d)
+{
+    if (d->live)
+        nr_domains--;
+    d->state = DOMAIN_DYING;
+    timer_cancel(&d->watchdog);
+    for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+        if (d->vcpus[i]->arch)
+            hvm->vcpu_destroy(d->vcpus[i]);
+        kfree(d->vcpus[i]);
+    }
+    if (d->p2m.root) {
+        p2m_for_each_mapped(&d->p2m, free_ram, d);
+        p2m_destroy(&d->p2m);
+    }
+    if (d->pages)
+        pr_err("d%u: %llu pages still accounted after destruction\n", d->id,
+               (unsigned long long)d->pages);
+    kfree(d->fifo);
+    kfree(d);
+}
+
+static void domain_stop(struct domain *d, enum domain_state state)
+{
+    d->state = state;
+    for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+        d->vcpus[i]->runnable = false;
+        sched_kick(d->vcpus[i]);
+    }
+}
+
+void domain_crash(struct domain *d, const char *fmt, ...)
+{
+    unsigned long flags = spin_lock_irqsave(&d->lock);
+    va_list ap;
+
+    if (domain_is_stopped(d)) {
+        spin_unlock_irqrestore(&d->lock, flags);
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
+    va_end(ap);
+    domain_stop(d, DOMAIN_CRASHED);
+    spin_unlock_irqrestore(&d->lock, flags);
+    pr_warn("d%u (%s): crashed: %s\n", d->id, d->name, d->reason);
+}
+
+void domain_shutdown(struct domain *d, int reason, int code)
+{
+    static const char *const why[] = { "poweroff", "reboot", "crash" };
+    unsigned long flags = spin_lock_irqsave(&d->lock);
+
+    if (!domain_is_stopped(d)) {
+        snprintf(d->reason, sizeof(d->reason), "%s", (unsigned int)reason < 3 ? why[reason] : "?");
+        d->shutdown_code = code;
+        domain_stop(d, reason == KEEL_SHUTDOWN_CRASH ? DOMAIN_CRASHED : DOMAIN_SHUTDOWN);
+    }
+    spin_unlock_irqrestore(&d->lock, flags);
+    pr_info("d%u (%s): %s (code %d)\n", d->id, d->name, d->reason, code);
+}
+
+int domain_copy_to_guest(struct domain *d, uint64_t gpa, const void *src, size_t len)
+{
+    return gpa_write(d, gpa, src, len);
+}
+
+void domain_console_putc(struct domain *d, char c)
+{
+    bool flush = c == '\n' || d->console_len == CONSOLE_LINE_LEN - 1;
+
+    if (c != '\n' && c != '\r')
+        d->console_line[d->console_len++] = (c >= 0x20 && c < 0x7f) ? c : '?';
+    if (!flush)
+        return;
+    d->console_line[d->console_len] = '\0';
+    pr_info("d%u %s: %s\n", d->id, d->name, d->console_line);
+    if (d->console_hook)
+        d->console_hook(d, d->console_line);
+    d->console_len = 0;
+}

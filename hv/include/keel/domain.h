@@ -1,0 +1,109 @@
+/* Domains and vCPUs: the objects every other part of the hypervisor acts on. */
+#ifndef KEEL_DOMAIN_H
+#define KEEL_DOMAIN_H
+
+#include <keel/p2m.h>
+#include <keel/spinlock.h>
+#include <keel/timer.h>
+#include <keel/types.h>
+#include <keel/vmexit.h>
+
+#define DOMAIN_MAX_VCPUS 64
+#define DOMAIN_NAME_LEN 32
+#define CONSOLE_LINE_LEN 160
+
+enum domain_state {
+    DOMAIN_CREATED,         /* built, not yet started */
+    DOMAIN_RUNNING,
+    DOMAIN_PAUSED,
+    DOMAIN_SHUTDOWN,        /* stopped by the guest's own request */
+    DOMAIN_CRASHED,         /* stopped because of a fault, a guest error or a time limit */
+    DOMAIN_DYING,           /* being destroyed */
+};
+
+#define DOMF_TEST_DEVICES (1u << 0)   /* the test FIFO port and test p2m pages */
+#define DOMF_DEBUG_CONSOLE (1u << 1)  /* port 0xE9 and the output-only UART: no device model */
+
+/* Guest general-purpose registers the world switch saves and loads (RSP and RIP live in the
+ * backend's control structure, and on AMD so does RAX). Order: the ModRM register numbers. */
+struct guest_gprs {
+    uint64_t rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi;
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+struct vcpu {
+    struct domain *domain;
+    unsigned int id;
+    struct guest_gprs gprs;
+    void *arch;                         /* the backend's state (VMCB or VMCS) */
+    unsigned int pcpu;                  /* physical CPU it runs on */
+    volatile bool runnable;             /* false once its domain stopped */
+    bool halted;
+    uint64_t exits[VMEXIT_NR];          /* exits per neutral reason */
+    uint64_t apic_base;
+    uint8_t fpu[512] __aligned(16);     /* FXSAVE image while another vCPU uses this CPU */
+    struct vcpu *next_on_cpu;           /* the physical CPU's run list */
+};
+
+struct test_fifo {
+    uint8_t buf[4096];
+    unsigned int head, count;
+};
+
+struct mtrr_state {
+    uint64_t def_type;
+    uint64_t var[16];                   /* base/mask pairs */
+    uint64_t fixed[11];
+};
+
+struct domain {
+    unsigned int id;
+    char name[DOMAIN_NAME_LEN];
+    enum domain_state state;
+    char reason[224];                   /* why it stopped */
+    int shutdown_code;
+    unsigned int flags;
+    spinlock_t lock;
+    struct p2m p2m;
+    uint64_t ram_bytes;                 /* guest RAM from gpa 0 */
+    uint64_t pages;                     /* machine pages accounted to it */
+    unsigned int nr_vcpus;
+    struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
+    struct mtrr_state mtrr;
+    uint64_t pat;
+    char console_line[CONSOLE_LINE_LEN];
+    unsigned int console_len;
+    struct test_fifo *fifo;
+    uint8_t uart_lcr;
+    unsigned int unknown_msr_logged;
+    void (*console_hook)(struct domain *d, const char *line);   /* sees each guest output line */
+    void *owner_data;                   /* for whoever created it (the test runner) */
+    struct timer watchdog;
+    bool live;                          /* fully created, counted in nr_domains */
+};
+
+struct domain_config {
+    const char *name;
+    uint64_t ram_bytes;
+    unsigned int nr_vcpus;
+    unsigned int flags;
+};
+
+/* Creates a domain with its RAM (zeroed) and vCPUs in the reset state; NULL with *err set. */
+struct domain *domain_create(const struct domain_config *cfg, int *err);
+/* Frees everything the domain holds; its vCPUs must not be running. */
+void domain_destroy(struct domain *d);
+/* Stops the domain: state and reason recorded and logged, vCPUs taken off their CPUs. */
+void domain_crash(struct domain *d, const char *fmt, ...) __printf(2, 3);
+void domain_shutdown(struct domain *d, int reason, int code);
+bool domain_is_stopped(const struct domain *d);
+const char *domain_state_name(enum domain_state s);
+/* Copies into guest RAM, bypassing guest permissions (image loading). */
+int domain_copy_to_guest(struct domain *d, uint64_t gpa, const void *src, size_t len);
+
+/* Appends one byte of guest debug output; complete lines go to the log. */
+void domain_console_putc(struct domain *d, char c);
+
+extern unsigned int nr_domains;
+
+#endif

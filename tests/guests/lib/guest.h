@@ -1,0 +1,135 @@
+/*
+ * The test-guest library: everything a test in tests/guests/<name>/ can use.
+ *
+ * A test defines guest_main(); the library has by then switched to long mode on identity page
+ * tables for the first 4 GiB, installed handlers for the 32 exception vectors and copied the
+ * start info. Each check calls report(); when guest_main() returns, the library prints the
+ * "KEEL-TEST-DONE: ..." verdict and powers the domain off.
+ */
+#ifndef GUEST_H
+#define GUEST_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <keel/abi.h>
+#include "layout.h"
+#include "processor.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define PAGE_SIZE 4096ul
+#define MiB (1ul << 20)
+#define GiB (1ul << 30)
+
+/* Provided by each test. */
+void guest_main(const struct keel_start_info *si);
+
+/* lib/start.c: the start info (a copy), hypercalls, the end of a test. */
+extern struct keel_start_info guest_start_info;
+extern char __image_start[], __image_end[], __end[];   /* from lib/guest.ld */
+long guest_hypercall(unsigned long nr, unsigned long a0, unsigned long a1, unsigned long a2,
+                     unsigned long a3, unsigned long a4);
+bool guest_uses_vmmcall(void);
+_Noreturn void guest_exit(unsigned int failed);
+
+/* lib/report.c: one line per check, then the verdict. */
+bool report(bool ok, const char *name, const char *detail_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+unsigned int report_summary(void);      /* prints the verdict line, returns the failure count */
+_Noreturn void report_summary_and_exit(void);
+
+/* lib/print.c: output on KEEL_DEBUG_PORT. */
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+
+/* lib/string.c: the compiler may emit calls to the first three. */
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+
+/* lib/traps.c: exceptions. */
+#define DE_VECTOR 0
+#define DB_VECTOR 1
+#define BP_VECTOR 3
+#define UD_VECTOR 6
+#define DF_VECTOR 8
+#define NP_VECTOR 11
+#define GP_VECTOR 13
+#define PF_VECTOR 14
+#define GUEST_NO_EXCEPTION (-1)
+
+#define PF_ERR_P    (1u << 0)
+#define PF_ERR_W    (1u << 1)
+#define PF_ERR_RSVD (1u << 3)
+#define PF_ERR_I    (1u << 4)
+
+/* What traps.S pushes: general registers, vector, error code (0 if none), the CPU's frame. */
+struct guest_trap_frame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error_code;
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+
+/* The most recent exception, recorded by the handler. dr6 is read for #DB only. */
+struct guest_exception {
+    int vector;
+    uint64_t error_code, rip, cr2, dr6;
+};
+extern struct guest_exception guest_last_exception;
+
+/*
+ * Runs fn(arg). Returns GUEST_NO_EXCEPTION if it returned normally, else the vector of the
+ * first exception it raised: fn is abandoned there and guest_last_exception has the details.
+ * An exception outside guest_catch() is a failed check that ends the test.
+ */
+int guest_catch(void (*fn)(void *), void *arg);
+int rdmsr_safe(uint32_t msr, uint64_t *val);    /* GUEST_NO_EXCEPTION or the vector */
+int wrmsr_safe(uint32_t msr, uint64_t val);
+void guest_idt_set_present(int vector, bool present);
+const char *guest_exception_name(int vector);
+
+/* lib/paging.c: page tables in the three x86 formats, built from a static pool of pages. */
+#define PTE_P   (1ull << 0)
+#define PTE_RW  (1ull << 1)
+#define PTE_US  (1ull << 2)
+#define PTE_A   (1ull << 5)
+#define PTE_D   (1ull << 6)
+#define PTE_PS  (1ull << 7)
+#define PTE_NX  (1ull << 63)
+
+enum pt_mode { PT_32BIT, PT_PAE, PT_4LEVEL };
+
+struct pt {
+    enum pt_mode mode;
+    uint64_t root;              /* what goes into CR3 */
+};
+
+extern struct pt guest_pt;      /* the live long-mode tables built by entry.S */
+void *pt_alloc_page(void);      /* zeroed; below 4 MiB, identity-mapped */
+void pt_init(struct pt *pt, enum pt_mode mode);
+/* Maps [va, va + size) to pa, size being a page size of the format; flags go into the leaf. */
+void pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t flags);
+/* Copies the entries translating va, root level first, and returns how many (0 if none). */
+int pt_walk(const struct pt *pt, uint64_t va, uint64_t entries[4]);
+
+/*
+ * lib/entry.S and lib/start.c: run code in other modes. fn32 is 32-bit cdecl code (assembly)
+ * run in protected mode with paging off; fn16 is a near 16-bit function in .text16 run in real
+ * mode (see guest_rm_thunk32 in entry.S). Both return their EAX.
+ */
+uint32_t guest_call_pm32(const void *fn32, uint32_t arg);
+uint32_t guest_call_real(const void *fn16);
+
+/* lib/virt.c: the SVM and VMX instructions, each of which must raise #UD in a guest. */
+struct guest_virt_insn {
+    const char *name;
+    void (*run)(void *unused);
+};
+extern const struct guest_virt_insn guest_virt_insns[];
+extern const unsigned int guest_nr_virt_insns;
+
+#endif

@@ -1,0 +1,94 @@
+"""The guest tier: every test guest of tests/guests/manifest.txt runs as a domain under the
+hypervisor on each test host, and each guest's verdict (as the hypervisor judged it) is one test.
+One emulator run per host serves all guests; its log is kept for the failure report."""
+import os
+import re
+
+import pytest
+
+from emulators import image, run_bochs, run_qemu
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+
+
+def manifest_names():
+    with open(os.path.join(ROOT, "tests", "guests", "manifest.txt")) as f:
+        return [l.split()[2] for l in f if l.strip() and not l.startswith("#")]
+
+
+GUESTS = manifest_names()
+_runs = {}
+
+
+def host_run(host):
+    if host not in _runs:
+        if host == "qemu-svm":
+            _runs[host] = run_qemu("guests-qemu", image("iso/guests-qemu.iso"), smp=4, mem="1G",
+                                   timeout=900)
+        elif host == "bochs-vmx":
+            _runs[host] = run_bochs("guests-bochs", image("iso/guests-bochs.iso"), cpus=2, megs=512,
+                                    timeout=1500)
+    return _runs[host]
+
+
+def guest_evidence(run, name):
+    lines = [l for l in run.serial.splitlines() if f" {name}" in l or "guest-test" in l]
+    return "\n".join(lines[-60:]) + "\n" + run.evidence(20)
+
+
+def check_guest(host, name):
+    run = host_run(host)
+    m = re.search(rf"guest-test: (PASS|FAIL) {re.escape(name)}\b(.*)$", run.serial, re.M)
+    assert m, f"no verdict for guest {name}\n{guest_evidence(run, name)}"
+    assert m.group(1) == "PASS", f"guest {name} failed:{m.group(2)}\n{guest_evidence(run, name)}"
+
+
+def check_summary(host):
+    run = host_run(host)
+    m = run.expect(r"guest-tests: (\d+) passed, (\d+) failed", "the guest summary")
+    assert int(m.group(1)) + int(m.group(2)) == len(GUESTS), run.evidence()
+    assert "were not returned" not in run.serial, run.evidence()
+    assert not run.lines(r"PANIC|crash on CPU"), run.evidence()
+    if host == "qemu-svm":
+        assert run.rc == (1 if m.group(2) == "0" else 3), run.evidence()
+
+
+@pytest.mark.tier("guest")
+@pytest.mark.where("qemu-svm")
+@pytest.mark.parametrize("name", GUESTS)
+def test_guest_svm(name):
+    check_guest("qemu-svm", name)
+
+
+@pytest.mark.tier("guest")
+@pytest.mark.where("qemu-svm")
+def test_guests_svm_summary():
+    check_summary("qemu-svm")
+
+
+@pytest.mark.slow
+@pytest.mark.tier("guest")
+@pytest.mark.where("bochs-vmx")
+@pytest.mark.parametrize("name", GUESTS)
+def test_guest_vmx(name):
+    check_guest("bochs-vmx", name)
+
+
+@pytest.mark.slow
+@pytest.mark.tier("guest")
+@pytest.mark.where("bochs-vmx")
+def test_guests_vmx_summary():
+    check_summary("bochs-vmx")
+
+
+@pytest.mark.slow
+@pytest.mark.where("bochs-vmx")
+def test_broken_vmcs_is_explained():
+    """A test-only switch gives the guest an invalid TR: the entry must fail with a message that
+    names TR, the domain must crash (not hang), and the hypervisor must finish the run."""
+    run = run_bochs("break-vmcs", image("iso/break-vmcs-bochs.iso"), cpus=1, megs=256, timeout=600)
+    run.expect(r"crashed: v0: VM entry refused: invalid guest state: guest TR: type must be 11",
+               "an explanation naming TR")
+    run.expect(r"guest-test: FAIL cpuid", "the runner finishing the guest")
+    run.expect(r"guest-tests: 0 passed, 1 failed", "the run ending")
+    assert not run.lines(r"PANIC|crash on CPU"), run.evidence()
