@@ -47,7 +47,8 @@ include tests/guests/guests.mk
 GUEST_ISO_QEMU_CMDLINE  := console=com1,115200 loglvl=info test_exit=qemu
 GUEST_ISO_BOCHS_CMDLINE := console=com1,115200 loglvl=info test_exit=bochs
 GUEST_ISO_BREAK_CMDLINE := console=com1,115200 loglvl=info test_exit=bochs break_vmcs=tr
-ISOS += $(BUILD)/iso/guests-qemu.iso $(BUILD)/iso/guests-bochs.iso $(BUILD)/iso/break-vmcs-bochs.iso
+ISOS += $(BUILD)/iso/guests-qemu.iso $(BUILD)/iso/guests-bochs.iso $(BUILD)/iso/break-vmcs-bochs.iso \
+        $(BUILD)/iso/bench-qemu.iso $(BUILD)/iso/bench-bochs.iso
 
 .PHONY: all deps run debug test test-quick unit bench clean
 all: $(BUILD)/keel.elf $(ISOS) $(UNIT_BINS)
@@ -96,6 +97,10 @@ $(BUILD)/iso/guests-bochs.iso: $(BUILD)/keel.elf $(GUEST_BINS) $(GUEST_MANIFEST)
 	$(Q)scripts/mkiso-guests.sh $@ $< "$(GUEST_ISO_BOCHS_CMDLINE)" $(GUEST_MANIFEST) $(BUILD)/guests
 $(BUILD)/iso/break-vmcs-bochs.iso: $(BUILD)/keel.elf $(BUILD)/guests/cpuid.bin scripts/mkiso.sh
 	$(Q)scripts/mkiso.sh $@ $< "$(GUEST_ISO_BREAK_CMDLINE)" $(BUILD)/guests/cpuid.bin "guest cpuid mem=16M vcpus=1"
+
+$(BUILD)/iso/bench-%.iso: $(BUILD)/keel.elf $(BUILD)/guests/bench.bin scripts/mkiso.sh
+	$(Q)scripts/mkiso.sh $@ $< "console=com1,115200 loglvl=info test_exit=$* bench" \
+	    $(BUILD)/guests/bench.bin "guest bench mem=16M vcpus=1"
 
 # --- host unit tests: each tests/unit/test_X.c is one program that includes the sources it tests.
 $(BUILD)/unit/%: tests/unit/%.c

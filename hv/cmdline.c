@@ -219,5 +219,6 @@ void options_parse(const char *cmdline)
         parse_test_exit(v, len);
     cmdline_get(cmdline, "crash", opts.crash, sizeof(opts.crash));
     opts.bootdump = cmdline_find(cmdline, "bootdump", &v, &len);
+    opts.bench = cmdline_find(cmdline, "bench", &v, &len);
     cmdline_get(cmdline, "break_vmcs", opts.break_vmcs, sizeof(opts.break_vmcs));
 }

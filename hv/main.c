@@ -130,6 +130,8 @@ __noreturn void kmain(uint32_t magic, uint32_t info_pa)
     pic_disable();
     bring_up_cpus();
     ok = boot_selftest();
+    if (opts.bench)
+        bench_native();
     crash_test();
     pr_info("Keel: boot %s\n", ok ? "complete" : "FAILED");
     if (testrun_collect(&boot_info))

@@ -23,6 +23,7 @@ struct keel_options {
     int loglvl;
     enum test_exit_kind test_exit;
     char crash[8];                  /* test-only: "pf" or "ud" makes the hypervisor fault */
+    bool bench;                     /* run the native benchmark loops at boot */
     bool bootdump;                  /* hex-dump boot information and ACPI tables */
     char break_vmcs[8];             /* test-only: "tr" gives every VT-x guest an invalid TR */
 };

@@ -5,5 +5,7 @@
 #include <keel/types.h>
 
 bool boot_selftest(void);
+/* bench=1: the native halves of the benchmarks (hv/bench.c). */
+void bench_native(void);
 
 #endif
