@@ -44,7 +44,7 @@ ISOS := $(BUILD)/keel.iso $(BUILD)/iso/test-qemu.iso $(BUILD)/iso/test-bochs.iso
 
 # Test guests (tests/guests/) and the images that run them on each test host.
 include tests/guests/guests.mk
-GUEST_ISO_QEMU_CMDLINE  := console=com1,115200 loglvl=info test_exit=qemu
+GUEST_ISO_QEMU_CMDLINE  := console=com1,115200 loglvl=info test_exit=qemu max_asids=2
 GUEST_ISO_BOCHS_CMDLINE := console=com1,115200 loglvl=info test_exit=bochs
 GUEST_ISO_BREAK_CMDLINE := console=com1,115200 loglvl=info test_exit=bochs break_vmcs=tr
 ISOS += $(BUILD)/iso/guests-qemu.iso $(BUILD)/iso/guests-bochs.iso $(BUILD)/iso/break-vmcs-bochs.iso \

@@ -221,4 +221,12 @@ void options_parse(const char *cmdline)
     opts.bootdump = cmdline_find(cmdline, "bootdump", &v, &len);
     opts.bench = cmdline_find(cmdline, "bench", &v, &len);
     cmdline_get(cmdline, "break_vmcs", opts.break_vmcs, sizeof(opts.break_vmcs));
+    if (cmdline_find(cmdline, "max_asids", &v, &len)) {
+        uint64_t n;
+
+        if (cmdline_parse_u64(v, len, &n) || !n || n > 0xffff)
+            pr_warn("cmdline: max_asids=%.*s: expected a number from 1 to 65535\n", (int)len, v);
+        else
+            opts.max_asids = (unsigned int)n;
+    }
 }

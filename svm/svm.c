@@ -1,4 +1,5 @@
 /* The AMD-V backend: enabling SVM, VMCBs, ASIDs, running a vCPU, guest state access. */
+#include <keel/cmdline.h>
 #include <keel/cpufeat.h>
 #include <keel/exits.h>
 #include <keel/mm.h>
@@ -64,6 +65,8 @@ static int svm_cpu_enable(void)
     c->hsave_pa = virt_to_phys(hsave);
     c->host_vmcb_pa = virt_to_phys(host);
     c->max_asid = boot_cpu.svm.nr_asids - 1;
+    if (opts.max_asids && opts.max_asids < c->max_asid)
+        c->max_asid = opts.max_asids;
     c->next_asid = 1;
     c->asid_generation = 1;
     this_cpu()->hvm = c;
@@ -152,6 +155,8 @@ static void asid_assign(struct svm_cpu *c, struct svm_vcpu *s, struct vmcb *vmcb
     if (s->asid_cpu == cpu && s->asid_generation == c->asid_generation && !s->need_new_asid)
         return;
     if (c->next_asid > c->max_asid) {
+        if (c->asid_generation == 1)
+            pr_info("svm: CPU %u used all %u ASIDs; reusing them, with a TLB flush\n", cpu, c->max_asid);
         c->asid_generation++;
         c->next_asid = 1;
         c->flush_all = true;

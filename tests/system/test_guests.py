@@ -28,6 +28,9 @@ def host_run(host):
         elif host == "bochs-vmx":
             _runs[host] = run_bochs("guests-bochs", image("iso/guests-bochs.iso"), cpus=2, megs=512,
                                     timeout=1500)
+        elif host == "bochs-vmx-1cpu":
+            _runs[host] = run_bochs("guests-bochs-1cpu", image("iso/guests-bochs.iso"), cpus=1,
+                                    megs=512, timeout=1500)
     return _runs[host]
 
 
@@ -51,6 +54,8 @@ def check_summary(host):
     assert not run.lines(r"PANIC|crash on CPU"), run.evidence()
     if host == "qemu-svm":
         assert run.rc == (1 if m.group(2) == "0" else 3), run.evidence()
+        # The image limits AMD-V to 2 ASIDs, so that reuse (with its TLB flush) is exercised.
+        run.expect(r"svm: CPU \d+ used all 2 ASIDs; reusing them", "ASID reuse")
 
 
 @pytest.mark.tier("guest")
@@ -79,6 +84,21 @@ def test_guest_vmx(name):
 @pytest.mark.where("bochs-vmx")
 def test_guests_vmx_summary():
     check_summary("bochs-vmx")
+
+
+@pytest.mark.slow
+@pytest.mark.tier("guest")
+@pytest.mark.where("bochs-vmx-1cpu")
+@pytest.mark.parametrize("name", GUESTS)
+def test_guest_vmx_1cpu(name):
+    check_guest("bochs-vmx-1cpu", name)
+
+
+@pytest.mark.slow
+@pytest.mark.tier("guest")
+@pytest.mark.where("bochs-vmx-1cpu")
+def test_guests_vmx_1cpu_summary():
+    check_summary("bochs-vmx-1cpu")
 
 
 @pytest.mark.slow

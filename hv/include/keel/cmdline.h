@@ -25,6 +25,7 @@ struct keel_options {
     char crash[8];                  /* test-only: "pf" or "ud" makes the hypervisor fault */
     bool bench;                     /* run the native benchmark loops at boot */
     bool bootdump;                  /* hex-dump boot information and ACPI tables */
+    unsigned int max_asids;         /* test-only: use at most this many AMD-V ASIDs (recycling) */
     char break_vmcs[8];             /* test-only: "tr" gives every VT-x guest an invalid TR */
 };
 
