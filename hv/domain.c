@@ -104,6 +104,9 @@ static int create_vcpus(struct domain *d, unsigned int n)
             return -ENOMEM;
         v->domain = d;
         v->id = i;
+        v->pending_irq = -1;
+        *(uint16_t *)&v->fpu[0] = 0x37f;            /* FXSAVE image after FNINIT: FCW */
+        *(uint32_t *)&v->fpu[24] = 0x1f80;          /* and MXCSR with every exception masked */
         d->vcpus[i] = v;
         d->nr_vcpus = i + 1;
         if (hvm->vcpu_init(v))

@@ -99,8 +99,20 @@ static void handle_wrmsr(struct vcpu *v, struct vm_exit *e)
 
 static void handle_hlt(struct vcpu *v, struct vm_exit *e)
 {
-    if (exit_skip_insn(v, e))
+    struct vcpu_state st;
+
+    hvm->get_state(v, &st);
+    if (!exit_skip_insn(v, e))
+        return;
+    /* HLT waits for an interrupt: one already pending ends it at once. */
+    if (v->pending_irq < 0 || !(st.rflags & X86_RFLAGS_IF))
         v->halted = true;           /* until an interrupt for it arrives, or its domain stops */
+}
+
+void vcpu_prepare_entry(struct vcpu *v)
+{
+    if (v->pending_irq >= 0 && hvm->inject_irq(v, (uint8_t)v->pending_irq))
+        v->pending_irq = -1;
 }
 
 static int64_t hypercall(struct vcpu *v, uint64_t nr, uint64_t a0, uint64_t a1)
@@ -117,6 +129,13 @@ static int64_t hypercall(struct vcpu *v, uint64_t nr, uint64_t a0, uint64_t a1)
         if (!(v->domain->flags & DOMF_TEST_DEVICES))
             return -ENOSYS;
         vcpu_dump(v, "a failed check");
+        return 0;
+    case KEEL_HC_TEST_IRQ:
+        if (!(v->domain->flags & DOMF_TEST_DEVICES))
+            return -ENOSYS;
+        if (a0 < 32 || a0 > 255)
+            return -EINVAL;
+        v->pending_irq = (int)a0;
         return 0;
     default:
         return -ENOSYS;

@@ -58,7 +58,7 @@ void vcpu_advance_rip(struct vcpu *v, unsigned int len)
     if (!(st.efer & EFER_LMA) || !(st.seg[SEG_CS].attr & (1 << 9)))
         st.rip = (uint32_t)st.rip;      /* outside 64-bit code RIP wraps at 4 GiB (EIP/IP) */
     st.rflags &= ~(1ULL << 16);         /* RF */
-    hvm->set_state(v, &st, STATE_RIP | STATE_RFLAGS);
+    hvm->set_state(v, &st, STATE_RIP | STATE_RFLAGS | STATE_END_SHADOW);
 }
 
 enum x86_cpu_mode vcpu_cpu_mode(const struct vcpu_state *st)

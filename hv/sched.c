@@ -104,6 +104,7 @@ static void run_slice(struct percpu *p, struct vcpu *v)
     p->need_resched = false;
     timer_set(&p->slice_timer, now_ns() + SCHED_SLICE_NS);
     while (v->runnable && !v->halted && !p->need_resched) {
+        vcpu_prepare_entry(v);
         hvm->vcpu_run(v, &exit);
         v->exits[exit.reason]++;
         vcpu_handle_exit(v, &exit);

@@ -21,6 +21,14 @@ static void exit_interrupt(struct vcpu *v, struct vmcb *vmcb, struct vm_exit *e)
     e->reason = VMEXIT_INTR;            /* taken by the host as soon as GIF is set again */
 }
 
+/* The interrupt window opened: drop the request; the pending interrupt goes in on entry. */
+static void exit_vintr(struct vcpu *v, struct vmcb *vmcb, struct vm_exit *e)
+{
+    vmcb->vintr &= ~(SVM_V_IRQ | SVM_V_IGN_TPR);
+    vmcb->intercept1 &= ~SVM_INTERCEPT_VINTR;
+    e->reason = VMEXIT_NONE;
+}
+
 static void exit_cpuid(struct vcpu *v, struct vmcb *vmcb, struct vm_exit *e)
 {
     e->reason = VMEXIT_CPUID;
@@ -98,6 +106,7 @@ static const svm_exit_fn svm_exit_table[SVM_EXIT_TABLE_SIZE] = {
     [SVM_EXIT_NMI] = exit_interrupt,
     [SVM_EXIT_SMI] = exit_interrupt,
     [SVM_EXIT_INIT] = exit_interrupt,
+    [SVM_EXIT_VINTR] = exit_vintr,
     [SVM_EXIT_CPUID] = exit_cpuid,
     [SVM_EXIT_INVD] = exit_invd,
     [SVM_EXIT_HLT] = exit_hlt,

@@ -227,6 +227,8 @@ static void svm_set_state(struct vcpu *v, const struct vcpu_state *st, unsigned 
         vmcb->rflags = st->rflags;
     if (parts & STATE_CR2)
         vmcb->cr2 = st->cr2;
+    if (parts & STATE_END_SHADOW)
+        vmcb->interrupt_shadow &= ~1ULL;
 }
 
 static uint64_t *msr_field(struct vmcb *vmcb, enum hvm_msr which)
@@ -276,6 +278,26 @@ static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
                      (has_error ? SVM_EVENT_ERROR_VALID | ((uint64_t)error << 32) : 0);
 }
 
+/* The guest takes an interrupt when IF is set, no STI/MOV SS shadow holds and no event is
+ * already on its way in. Otherwise a virtual interrupt request makes the CPU exit (VINTR) at
+ * the moment it could take one. */
+static bool svm_inject_irq(struct vcpu *v, uint8_t vector)
+{
+    struct vmcb *vmcb = ((struct svm_vcpu *)v->arch)->vmcb;
+    bool open = (vmcb->rflags & X86_RFLAGS_IF) && !(vmcb->interrupt_shadow & 1) &&
+                !(vmcb->eventinj & SVM_EVENT_VALID);
+
+    if (open) {
+        vmcb->eventinj = vector | SVM_EVENT_VALID;      /* type 0: external interrupt */
+        vmcb->vintr &= ~SVM_V_IRQ;
+        vmcb->intercept1 &= ~SVM_INTERCEPT_VINTR;
+        return true;
+    }
+    vmcb->vintr |= SVM_V_IRQ | SVM_V_IGN_TPR;
+    vmcb->intercept1 |= SVM_INTERCEPT_VINTR;
+    return false;
+}
+
 static void svm_p2m_flush(struct domain *d)
 {
     for (unsigned int i = 0; i < d->nr_vcpus; i++) {
@@ -311,6 +333,7 @@ const struct hvm_ops svm_ops = {
     .set_state = svm_set_state,
     .set_msr = svm_set_msr,
     .get_msr = svm_get_msr,
+    .inject_irq = svm_inject_irq,
     .inject_exception = svm_inject_exception,
     .p2m_flush = svm_p2m_flush,
     .dump = svm_dump,

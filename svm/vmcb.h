@@ -67,6 +67,7 @@ BUILD_BUG_ON(sizeof(struct vmcb) != 0x1000);
 #define SVM_INTERCEPT_NMI       (1u << 1)
 #define SVM_INTERCEPT_SMI       (1u << 2)
 #define SVM_INTERCEPT_INIT      (1u << 3)
+#define SVM_INTERCEPT_VINTR     (1u << 4)
 #define SVM_INTERCEPT_CPUID     (1u << 18)
 #define SVM_INTERCEPT_INVD      (1u << 22)
 #define SVM_INTERCEPT_HLT       (1u << 24)
@@ -87,6 +88,8 @@ BUILD_BUG_ON(sizeof(struct vmcb) != 0x1000);
 #define SVM_INTERCEPT_XSETBV    (1u << 13)
 
 #define SVM_VINTR_MASKING       (1ULL << 24)
+#define SVM_V_IRQ               (1ULL << 8)
+#define SVM_V_IGN_TPR           (1ULL << 20)
 #define SVM_NP_ENABLE           1ULL
 #define SVM_TLB_FLUSH_ALL       1
 
@@ -99,6 +102,7 @@ BUILD_BUG_ON(sizeof(struct vmcb) != 0x1000);
 #define SVM_EXIT_NMI      0x61
 #define SVM_EXIT_SMI      0x62
 #define SVM_EXIT_INIT     0x63
+#define SVM_EXIT_VINTR    0x64
 #define SVM_EXIT_CPUID    0x72
 #define SVM_EXIT_INVD     0x76
 #define SVM_EXIT_HLT      0x78

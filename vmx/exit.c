@@ -89,12 +89,20 @@ static void exit_cr(struct vcpu *v, uint64_t q, struct vm_exit *e)
         vcpu_inject_gp(v);
 }
 
+/* The interrupt window opened: the pending interrupt goes in on the next entry. */
+static void exit_intr_window(struct vcpu *v, uint64_t q, struct vm_exit *e)
+{
+    vmwrite(PROC_BASED_CONTROLS, vmread(PROC_BASED_CONTROLS) & ~PROC_INTR_WINDOW);
+    e->reason = VMEXIT_NONE;
+}
+
 static const vmx_exit_fn vmx_exit_table[EXIT_REASON_TABLE_SIZE] = {
     [EXIT_REASON_EXCEPTION] = exit_intr,        /* only NMIs exit this way: the host takes them */
     [EXIT_REASON_EXTERNAL_INTR] = exit_intr,
     [EXIT_REASON_TRIPLE_FAULT] = exit_triple,
     [EXIT_REASON_INIT] = exit_intr,
     [EXIT_REASON_SIPI] = exit_intr,
+    [EXIT_REASON_INTR_WINDOW] = exit_intr_window,
     [EXIT_REASON_CPUID] = exit_cpuid,
     [EXIT_REASON_GETSEC] = exit_ud,
     [EXIT_REASON_HLT] = exit_hlt,

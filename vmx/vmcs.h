@@ -50,6 +50,7 @@ enum vmcs_field {
 #define PIN_EXT_INTR_EXIT   (1u << 0)
 #define PIN_NMI_EXIT        (1u << 3)
 #define PIN_PREEMPT_TIMER   (1u << 6)
+#define PROC_INTR_WINDOW    (1u << 2)
 #define PROC_TSC_OFFSET     (1u << 3)
 #define PROC_HLT_EXIT       (1u << 7)
 #define PROC_MWAIT_EXIT     (1u << 10)

@@ -69,9 +69,10 @@ static bool compute_controls(const struct vmx_caps *c)
     struct vmx_caps_used *u = &vmx_caps;
     bool ok = adjust(c->pin, PIN_EXT_INTR_EXIT | PIN_NMI_EXIT | PIN_PREEMPT_TIMER,
                      PIN_EXT_INTR_EXIT | PIN_NMI_EXIT, &u->pin, "pin-based") &&
-        adjust(c->proc, PROC_TSC_OFFSET | PROC_HLT_EXIT | PROC_MWAIT_EXIT | PROC_IO_BITMAPS |
+        adjust(c->proc, PROC_INTR_WINDOW | PROC_TSC_OFFSET | PROC_HLT_EXIT | PROC_MWAIT_EXIT | PROC_IO_BITMAPS |
                PROC_MSR_BITMAPS | PROC_MONITOR_EXIT | PROC_SECONDARY,
-               PROC_HLT_EXIT | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY | PROC_TSC_OFFSET,
+               PROC_HLT_EXIT | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY | PROC_TSC_OFFSET |
+               PROC_INTR_WINDOW,
                &u->proc, "processor-based") &&
         adjust(c->proc2, PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED,
                PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED, &u->proc2, "secondary") &&
@@ -182,7 +183,7 @@ static void vmcs_controls(struct vcpu *v)
     struct vmx_vcpu *x = v->arch;
 
     vmwrite(PIN_BASED_CONTROLS, vmx_caps.pin);
-    vmwrite(PROC_BASED_CONTROLS, vmx_caps.proc);
+    vmwrite(PROC_BASED_CONTROLS, vmx_caps.proc & ~PROC_INTR_WINDOW);   /* on only when wanted */
     vmwrite(PROC_BASED_CONTROLS2, vmx_caps.proc2);
     vmwrite(EXIT_CONTROLS, vmx_caps.exit);
     vmwrite(ENTRY_CONTROLS, vmx_caps.entry);
@@ -283,6 +284,8 @@ static void vmclear_here(void *arg)
     vmclear(x->vmcs_pa);
     x->cpu = -1;
     x->launched = false;
+    if (this_cpu()->hvm == x)                       /* no longer current here */
+        this_cpu()->hvm = NULL;
 }
 
 static void vmx_vcpu_destroy(struct vcpu *v)
@@ -293,8 +296,6 @@ static void vmx_vcpu_destroy(struct vcpu *v)
         smp_call_on((unsigned int)x->cpu, vmclear_here, x);
     else if (x->cpu >= 0)
         vmclear_here(x);
-    if (this_cpu()->hvm == x)
-        this_cpu()->hvm = NULL;
     free_pages(x->vmcs, 0);
     free_pages(x, 0);
     v->arch = NULL;
@@ -412,6 +413,8 @@ static void vmx_set_state(struct vcpu *v, const struct vcpu_state *st, unsigned 
         vmwrite(GUEST_RFLAGS, st->rflags);
     if (parts & STATE_CR2)
         ((struct vmx_vcpu *)v->arch)->cr2 = st->cr2;
+    if (parts & STATE_END_SHADOW)                   /* blocking by STI and by MOV SS */
+        vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~3ULL);
 }
 
 static int switched_msr(enum hvm_msr which)
@@ -467,6 +470,22 @@ static void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
         vmwrite(ENTRY_EXCEPTION_ERROR_CODE, error);
 }
 
+/* Open when IF is set, no STI/MOV SS blocking holds and nothing else is being injected;
+ * otherwise interrupt-window exiting brings the guest back the moment it opens. */
+static bool vmx_inject_irq(struct vcpu *v, uint8_t vector)
+{
+    bool open;
+
+    vmcs_load(v);
+    open = (vmread(GUEST_RFLAGS) & X86_RFLAGS_IF) && !(vmread(GUEST_INTERRUPTIBILITY) & 3) &&
+           !(vmread(ENTRY_INTR_INFO) & INTR_INFO_VALID);
+    if (open)
+        vmwrite(ENTRY_INTR_INFO, vector | INTR_INFO_VALID);   /* type 0: external interrupt */
+    vmwrite(PROC_BASED_CONTROLS, open ? vmread(PROC_BASED_CONTROLS) & ~PROC_INTR_WINDOW
+                                      : vmread(PROC_BASED_CONTROLS) | PROC_INTR_WINDOW);
+    return open;
+}
+
 static void vmx_p2m_flush(struct domain *d)
 {
     for (unsigned int i = 0; i < d->nr_vcpus; i++) {
@@ -504,6 +523,7 @@ const struct hvm_ops vmx_ops = {
     .set_state = vmx_set_state,
     .set_msr = vmx_set_msr,
     .get_msr = vmx_get_msr,
+    .inject_irq = vmx_inject_irq,
     .inject_exception = vmx_inject_exception,
     .p2m_flush = vmx_p2m_flush,
     .dump = vmx_dump,

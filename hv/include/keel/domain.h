@@ -39,6 +39,7 @@ struct vcpu {
     unsigned int pcpu;                  /* physical CPU it runs on */
     volatile bool runnable;             /* false once its domain stopped */
     bool halted;
+    int pending_irq;                    /* external interrupt vector to deliver, or -1 */
     uint64_t exits[VMEXIT_NR];          /* exits per neutral reason */
     uint64_t apic_base;
     uint8_t fpu[512] __aligned(16);     /* FXSAVE image while another vCPU uses this CPU */

@@ -26,7 +26,8 @@ struct vcpu_state {
     unsigned int cpl;
 };
 
-enum vcpu_state_part { STATE_RIP = 1, STATE_RSP = 2, STATE_RFLAGS = 4, STATE_CR2 = 8, STATE_ALL = ~0 };
+/* STATE_END_SHADOW: the instruction completed, so an STI or MOV SS interrupt shadow ends. */
+enum vcpu_state_part { STATE_RIP = 1, STATE_RSP = 2, STATE_RFLAGS = 4, STATE_CR2 = 8, STATE_END_SHADOW = 16 };
 
 /* MSRs held in the backend's guest state area. */
 enum hvm_msr {
@@ -50,6 +51,9 @@ struct hvm_ops {
     void (*set_state)(struct vcpu *v, const struct vcpu_state *st, unsigned int parts);
     void (*set_msr)(struct vcpu *v, enum hvm_msr which, uint64_t val);
     uint64_t (*get_msr)(struct vcpu *v, enum hvm_msr which);
+    /* Delivers an external interrupt on the next entry if the guest can take it now (true);
+     * otherwise arranges an exit when it can (interrupt window) and returns false. */
+    bool (*inject_irq)(struct vcpu *v, uint8_t vector);
     /* Injects an exception on the next entry (cr2 for #PF). */
     void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
     /* The p2m changed in a way that needs the guest's TLB entries gone. */

@@ -90,6 +90,8 @@ int guest_catch(void (*fn)(void *), void *arg);
 int rdmsr_safe(uint32_t msr, uint64_t *val);    /* GUEST_NO_EXCEPTION or the vector */
 int wrmsr_safe(uint32_t msr, uint64_t val);
 void guest_idt_set_present(int vector, bool present);
+/* Points vector (32-47) at an interrupt stub of the test's own (it must end with IRETQ). */
+void guest_idt_set_handler(int vector, void (*stub)(void));
 const char *guest_exception_name(int vector);
 
 /* lib/paging.c: page tables in the three x86 formats, built from a static pool of pages. */

@@ -26,7 +26,8 @@ int guest_catch_call(struct guest_catch *c, void (*fn)(void *), void *arg);
 extern const char guest_trap_stubs[], guest_catch_recover[];
 
 struct guest_exception guest_last_exception;
-static struct idt_gate idt[32] __attribute__((aligned(16)));
+/* The 32 exceptions, and 16 vectors above them for interrupt tests (not present until set). */
+static struct idt_gate idt[48] __attribute__((aligned(16)));
 static struct guest_catch *catch_top;
 
 static const char *const exception_names[32] = {
@@ -46,6 +47,16 @@ const char *guest_exception_name(int vector)
 void guest_idt_set_present(int vector, bool present)
 {
     idt[vector].type = present ? 0x8e : 0x0e;       /* 64-bit interrupt gate, DPL 0 */
+}
+
+void guest_idt_set_handler(int vector, void (*stub)(void))
+{
+    uint64_t a = (uintptr_t)stub;
+
+    idt[vector] = (struct idt_gate){
+        .offset0 = a & 0xffff, .selector = GUEST_CS64, .offset1 = (a >> 16) & 0xffff, .offset2 = a >> 32,
+    };
+    guest_idt_set_present(vector, true);
 }
 
 void guest_traps_init(void)

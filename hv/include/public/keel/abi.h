@@ -26,6 +26,8 @@ enum keel_hypercall {
     KEEL_HC_NOP = 2,            /* returns 0; for measuring the round trip */
     KEEL_HC_TEST_FAILED = 3,    /* (check number): a check failed; the hypervisor logs the vCPU's
                                    registers as they are at this call */
+    KEEL_HC_TEST_IRQ = 4,       /* (vector 32-255), test domains: deliver that external interrupt
+                                   to the calling vCPU as soon as it can take one */
 };
 
 enum keel_shutdown_reason {
