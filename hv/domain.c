@@ -9,6 +9,14 @@
 #include <keel/string.h>
 #include <public/keel/abi.h>
 
+#include <keel/gprs_asm.h>
+
+BUILD_BUG_ON(offsetof(struct guest_gprs, rax) != G_RAX || offsetof(struct guest_gprs, rcx) != G_RCX ||
+             offsetof(struct guest_gprs, rdx) != G_RDX || offsetof(struct guest_gprs, rbx) != G_RBX ||
+             offsetof(struct guest_gprs, rsp) != G_RSP || offsetof(struct guest_gprs, rbp) != G_RBP ||
+             offsetof(struct guest_gprs, rsi) != G_RSI || offsetof(struct guest_gprs, rdi) != G_RDI ||
+             offsetof(struct guest_gprs, r8) != G_R8 || offsetof(struct guest_gprs, r15) != G_R15);
+
 unsigned int nr_domains;
 static unsigned int next_domain_id = 1;
 
@@ -161,6 +169,23 @@ struct domain *domain_create(const struct domain_config *cfg, int *err)
     pr_info("d%u (%s): created, %llu MiB RAM, %u vCPU%s\n", d->id, d->name,
             (unsigned long long)(cfg->ram_bytes >> 20), d->nr_vcpus, d->nr_vcpus > 1 ? "s" : "");
     return d;
+}
+
+void domain_log_exits(const struct domain *d)
+{
+    char line[256];
+    size_t n = 0;
+
+    for (unsigned int r = VMEXIT_INTR; r < VMEXIT_NR; r++) {
+        uint64_t sum = 0;
+
+        for (unsigned int i = 0; i < d->nr_vcpus; i++)
+            sum += d->vcpus[i]->exits[r];
+        if (sum && n < sizeof(line))
+            n += (size_t)snprintf(line + n, sizeof(line) - n, " %s %llu", vm_exit_name(r),
+                                  (unsigned long long)sum);
+    }
+    pr_info("d%u (%s): exits:%s\n", d->id, d->name, n ? line : " none");
 }
 
 void domain_destroy(struct domain *d)

@@ -235,6 +235,7 @@ static unsigned int finish_group(unsigned int first, unsigned int end)
             pr_info("guest-test: FAIL %s: %s\n", t->name, why);
             failed++;
         }
+        domain_log_exits(t->d);
         domain_destroy(t->d);
         t->d = NULL;
     }

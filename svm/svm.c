@@ -9,9 +9,6 @@
 #include <keel/string.h>
 #include "vmcb.h"
 
-BUILD_BUG_ON(offsetof(struct guest_gprs, rcx) != 8 || offsetof(struct guest_gprs, rsi) != 48 ||
-             offsetof(struct guest_gprs, r15) != 120);
-
 static void *iopm, *msrpm;              /* shared by all vCPUs: which ports and MSRs exit */
 
 /* MSRs whose reads go straight to the VMCB's copy (VMLOAD/VMSAVE switch them). Writes to the

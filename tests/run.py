@@ -19,14 +19,20 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 class Tally:
     def __init__(self):
         self.passed = self.failed = self.skipped = 0
+        self.per_tier = {}
+        self.tier_times = {}
 
     def report(self, status, name, detail=""):
+        tier = name.split("/", 1)[0]
+        counts = self.per_tier.setdefault(tier, [0, 0])
         if status == "PASS":
             self.passed += 1
+            counts[0] += 1
         elif status == "SKIP":
             self.skipped += 1
         else:
             self.failed += 1
+            counts[1] += 1
         print(f"{status} {name}" + (f": {detail}" if detail else ""), flush=True)
 
 
@@ -81,9 +87,13 @@ def run_system(build, tally, quick):
         with open(os.path.join(logdir, "pytest.log")) as log:
             tally.report("FAIL", "system", f"pytest exited with {rc} and wrote no results\n{tail(log.read())}")
         return
+    tally.tier_times = {}
     for case in ET.parse(junit).getroot().iter("testcase"):
         props = {p.get("name"): p.get("value") for p in case.iter("property")}
         name = f"{props.get('name', 'system/' + case.get('name'))} [{props.get('where', 'host')}]"
+        tier = name.split("/", 1)[0]
+        tally.tier_times[tier] = tally.tier_times.get(tier, 0.0) + float(case.get("time", 0))
+        tally.current_tier = tier
         failure = case.find("failure")
         if failure is None:
             failure = case.find("error")
@@ -105,16 +115,17 @@ def main():
     tally = Tally()
     tiers = [("unit", lambda: run_unit(args.build, tally)),
              ("system", lambda: run_system(args.build, tally, args.quick))]
-    timings = []
+    unit_secs = 0.0
     for name, run in tiers:
         if args.only and name != args.only:
             continue
-        before = (tally.passed, tally.failed)
         start = time.monotonic()
         run()
-        timings.append((name, time.monotonic() - start, tally.passed - before[0], tally.failed - before[1]))
-    for name, secs, p, f in timings:
-        print(f"tier {name}: {p} passed, {f} failed in {secs:.1f} s")
+        if name == "unit":
+            unit_secs = time.monotonic() - start
+    times = dict(tally.tier_times, unit=unit_secs)
+    for tier, (p, f) in tally.per_tier.items():
+        print(f"tier {tier}: {p} passed, {f} failed in {times.get(tier, 0.0):.1f} s")
     summary = f"{tally.passed} passed, {tally.failed} failed"
     if tally.skipped:
         summary += f", {tally.skipped} skipped"

@@ -94,6 +94,8 @@ struct domain_config {
 struct domain *domain_create(const struct domain_config *cfg, int *err);
 /* Frees everything the domain holds; its vCPUs must not be running. */
 void domain_destroy(struct domain *d);
+/* Logs how many exits of each kind the domain's vCPUs took. */
+void domain_log_exits(const struct domain *d);
 /* Stops the domain: state and reason recorded and logged, vCPUs taken off their CPUs. */
 void domain_crash(struct domain *d, const char *fmt, ...) __printf(2, 3);
 void domain_shutdown(struct domain *d, int reason, int code);
