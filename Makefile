@@ -45,10 +45,10 @@ ISOS := $(BUILD)/keel.iso $(BUILD)/iso/test-qemu.iso $(BUILD)/iso/test-bochs.iso
 # Test guests (tests/guests/) and the images that run them on each test host.
 include tests/guests/guests.mk
 GUEST_ISO_QEMU_CMDLINE  := console=com1,115200 loglvl=info test_exit=qemu max_asids=2
-GUEST_ISO_BOCHS_CMDLINE := console=com1,115200 loglvl=info test_exit=bochs
+GUEST_ISO_BOCHS_CMDLINE := console=com1,115200 loglvl=info test_exit=bochs vmx_check
 GUEST_ISO_BREAK_CMDLINE := console=com1,115200 loglvl=info test_exit=bochs break_vmcs=tr
 ISOS += $(BUILD)/iso/guests-qemu.iso $(BUILD)/iso/guests-bochs.iso $(BUILD)/iso/break-vmcs-bochs.iso \
-        $(BUILD)/iso/bench-qemu.iso $(BUILD)/iso/bench-bochs.iso
+        $(BUILD)/iso/bench-qemu.iso $(BUILD)/iso/bench-bochs.iso $(BUILD)/iso/break-vmcs-check-bochs.iso
 
 .PHONY: all deps run debug test test-quick unit bench clean
 all: $(BUILD)/keel.elf $(ISOS) $(UNIT_BINS)
@@ -98,6 +98,8 @@ $(BUILD)/iso/guests-bochs.iso: $(BUILD)/keel.elf $(GUEST_BINS) $(GUEST_MANIFEST)
 $(BUILD)/iso/break-vmcs-bochs.iso: $(BUILD)/keel.elf $(BUILD)/guests/cpuid.bin scripts/mkiso.sh
 	$(Q)scripts/mkiso.sh $@ $< "$(GUEST_ISO_BREAK_CMDLINE)" $(BUILD)/guests/cpuid.bin "guest cpuid mem=16M vcpus=1"
 
+$(BUILD)/iso/break-vmcs-check-bochs.iso: $(BUILD)/keel.elf $(BUILD)/guests/cpuid.bin scripts/mkiso.sh
+	$(Q)scripts/mkiso.sh $@ $< "$(GUEST_ISO_BREAK_CMDLINE) vmx_check" $(BUILD)/guests/cpuid.bin "guest cpuid mem=16M vcpus=1"
 $(BUILD)/iso/bench-%.iso: $(BUILD)/keel.elf $(BUILD)/guests/bench.bin scripts/mkiso.sh
 	$(Q)scripts/mkiso.sh $@ $< "console=com1,115200 loglvl=info test_exit=$* bench" \
 	    $(BUILD)/guests/bench.bin "guest bench mem=16M vcpus=1"

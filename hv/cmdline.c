@@ -221,6 +221,7 @@ void options_parse(const char *cmdline)
     opts.bootdump = cmdline_find(cmdline, "bootdump", &v, &len);
     opts.bench = cmdline_find(cmdline, "bench", &v, &len);
     cmdline_get(cmdline, "break_vmcs", opts.break_vmcs, sizeof(opts.break_vmcs));
+    opts.vmx_check = cmdline_find(cmdline, "vmx_check", &v, &len);
     if (cmdline_find(cmdline, "max_asids", &v, &len)) {
         uint64_t n;
 

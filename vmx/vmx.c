@@ -342,6 +342,19 @@ static void vmcs_load(struct vcpu *v)
     }
 }
 
+/* vmx_check: find what the CPU would refuse before it refuses it (hardware only says "invalid"). */
+static bool vmx_precheck_fails(struct vm_exit *e)
+{
+    static char why[256];
+    const char *bad = vmx_check_guest_state();
+
+    if (!bad)
+        return false;
+    snprintf(why, sizeof(why), "guest state check before VM entry: %s", bad);
+    *e = (struct vm_exit){ .reason = VMEXIT_FAILED_ENTRY, .why = why };
+    return true;
+}
+
 static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 {
     struct vmx_vcpu *x = v->arch;
@@ -353,6 +366,8 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
     if (vmx_caps.preempt_timer)                     /* a slice end even if the guest never exits */
         vmwrite(PREEMPTION_TIMER_VALUE, ns_to_tsc(SCHED_SLICE_NS) >> vmx_caps.preempt_shift);
     vmwrite(GUEST_RSP, v->gprs.rsp);
+    if (!x->launched && opts.vmx_check && vmx_precheck_fails(e))
+        return;
     /* VM entry and exit leave CR2 alone: it is the guest's while it runs. */
     irq_disable();
     write_cr2(x->cr2);

@@ -103,12 +103,16 @@ def test_guests_vmx_1cpu_summary():
 
 @pytest.mark.slow
 @pytest.mark.where("bochs-vmx")
-def test_broken_vmcs_is_explained():
-    """A test-only switch gives the guest an invalid TR: the entry must fail with a message that
-    names TR, the domain must crash (not hang), and the hypervisor must finish the run."""
-    run = run_bochs("break-vmcs", image("iso/break-vmcs-bochs.iso"), cpus=1, megs=256, timeout=600)
-    run.expect(r"crashed: v0: VM entry refused: invalid guest state: guest TR: type must be 11",
-               "an explanation naming TR")
+@pytest.mark.parametrize("variant,iso,message", [
+    ("cpu-refuses", "break-vmcs-bochs.iso", r"VM entry refused: invalid guest state: guest TR: type must be 11"),
+    ("checked-first", "break-vmcs-check-bochs.iso", r"guest state check before VM entry: guest TR: type must be 11"),
+], ids=["cpu-refuses", "checked-first"])
+def test_broken_vmcs_is_explained(variant, iso, message):
+    """A test-only switch gives the guest an invalid TR: the entry must fail (refused by the CPU,
+    or caught by vmx_check before it) with a message that names TR, the domain must crash (not
+    hang), and the hypervisor must finish the run."""
+    run = run_bochs(f"break-vmcs-{variant}", image(f"iso/{iso}"), cpus=1, megs=256, timeout=600)
+    run.expect(rf"crashed: v0: {message}", "an explanation naming TR")
     run.expect(r"guest-test: FAIL cpuid", "the runner finishing the guest")
     run.expect(r"guest-tests: 0 passed, 1 failed", "the run ending")
     assert not run.lines(r"PANIC|crash on CPU"), run.evidence()

@@ -26,6 +26,7 @@ struct keel_options {
     bool bench;                     /* run the native benchmark loops at boot */
     bool bootdump;                  /* hex-dump boot information and ACPI tables */
     unsigned int max_asids;         /* test-only: use at most this many AMD-V ASIDs (recycling) */
+    bool vmx_check;                 /* check VT-x guest state before each launch */
     char break_vmcs[8];             /* test-only: "tr" gives every VT-x guest an invalid TR */
 };
 
