@@ -45,8 +45,9 @@ static int parse_expect(struct guest_test *t, const char *s)
     else if (!strcmp(v, "triple-fault"))
         t->expect = EXPECT_TRIPLE_FAULT;
     else if (!strncmp(v, "crash:", 6)) {
+        /* The text runs to the end of the string (it may hold spaces): expect= comes last. */
         t->expect = EXPECT_CRASH;
-        snprintf(t->expect_text, sizeof(t->expect_text), "%s", v + 6);
+        snprintf(t->expect_text, sizeof(t->expect_text), "%s", strstr(s, "expect=crash:") + 13);
     } else
         return -EINVAL;
     return 0;

@@ -3,7 +3,8 @@
  * the hypervisor runs one after another (or together, by group), judging each by how it ended
  * and by the verdict it printed. The string:
  *   guest <name> mem=<size> vcpus=<n> [group=<g>] [timeout=<s>]
- *         [expect=poweroff|triple-fault|crash:<text>] [arg=<word>]
+ *         [arg=<word>] [expect=poweroff|triple-fault|crash:<text>]
+ * crash:<text> takes the rest of the string, spaces included, so expect= comes last.
  */
 #ifndef KEEL_TESTRUN_H
 #define KEEL_TESTRUN_H
