@@ -111,7 +111,9 @@ static void handle_hlt(struct vcpu *v, struct vm_exit *e)
 
 void vcpu_prepare_entry(struct vcpu *v)
 {
-    if (v->pending_irq >= 0 && hvm->inject_irq(v, (uint8_t)v->pending_irq))
+    if (v->pending_nmi && hvm->inject_nmi(v))
+        v->pending_nmi = false;
+    else if (v->pending_irq >= 0 && hvm->inject_irq(v, (uint8_t)v->pending_irq))
         v->pending_irq = -1;
 }
 
@@ -129,6 +131,11 @@ static int64_t hypercall(struct vcpu *v, uint64_t nr, uint64_t a0, uint64_t a1)
         if (!(v->domain->flags & DOMF_TEST_DEVICES))
             return -ENOSYS;
         vcpu_dump(v, "a failed check");
+        return 0;
+    case KEEL_HC_TEST_NMI:
+        if (!(v->domain->flags & DOMF_TEST_DEVICES))
+            return -ENOSYS;
+        v->pending_nmi = true;
         return 0;
     case KEEL_HC_TEST_IRQ:
         if (!(v->domain->flags & DOMF_TEST_DEVICES))

@@ -29,6 +29,16 @@ static void exit_vintr(struct vcpu *v, struct vmcb *vmcb, struct vm_exit *e)
     e->reason = VMEXIT_NONE;
 }
 
+/* IRET intercepts the instruction before it runs: NMIs stay blocked until the next exit. */
+static void exit_iret(struct vcpu *v, struct vmcb *vmcb, struct vm_exit *e)
+{
+    struct svm_vcpu *s = v->arch;
+
+    vmcb->intercept1 &= ~SVM_INTERCEPT_IRET;
+    s->nmi_iret_seen = s->nmi_masked;
+    e->reason = VMEXIT_NONE;
+}
+
 static void exit_cpuid(struct vcpu *v, struct vmcb *vmcb, struct vm_exit *e)
 {
     e->reason = VMEXIT_CPUID;
@@ -108,6 +118,7 @@ static const svm_exit_fn svm_exit_table[SVM_EXIT_TABLE_SIZE] = {
     [SVM_EXIT_INIT] = exit_interrupt,
     [SVM_EXIT_VINTR] = exit_vintr,
     [SVM_EXIT_CPUID] = exit_cpuid,
+    [SVM_EXIT_IRET] = exit_iret,
     [SVM_EXIT_INVD] = exit_invd,
     [SVM_EXIT_HLT] = exit_hlt,
     [SVM_EXIT_INVLPGA] = exit_ud,

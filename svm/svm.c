@@ -179,6 +179,10 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
     vmcb->rax = v->gprs.rax;
     vmcb->rsp = v->gprs.rsp;
     svm_world_switch(s->vmcb_pa, &v->gprs, ((struct svm_cpu *)p->hvm)->host_vmcb_pa);
+    if (s->nmi_iret_seen) {             /* the guest ran past the NMI handler's IRET */
+        s->nmi_iret_seen = false;
+        s->nmi_masked = false;
+    }
     v->gprs.rax = vmcb->rax;
     v->gprs.rsp = vmcb->rsp;
     vmcb->tlb_control = 0;
@@ -295,6 +299,20 @@ static bool svm_inject_irq(struct vcpu *v, uint8_t vector)
     return false;
 }
 
+/* AMD-V shows no NMI blocking state: Keel tracks it, from injection to the handler's IRET. */
+static bool svm_inject_nmi(struct vcpu *v)
+{
+    struct svm_vcpu *s = v->arch;
+    struct vmcb *vmcb = s->vmcb;
+
+    if (s->nmi_masked || (vmcb->eventinj & SVM_EVENT_VALID) || (vmcb->interrupt_shadow & 1))
+        return false;
+    vmcb->eventinj = 2 | SVM_EVENT_TYPE_NMI | SVM_EVENT_VALID;
+    vmcb->intercept1 |= SVM_INTERCEPT_IRET;
+    s->nmi_masked = true;
+    return true;
+}
+
 static void svm_p2m_flush(struct domain *d)
 {
     for (unsigned int i = 0; i < d->nr_vcpus; i++) {
@@ -331,6 +349,7 @@ const struct hvm_ops svm_ops = {
     .set_msr = svm_set_msr,
     .get_msr = svm_get_msr,
     .inject_irq = svm_inject_irq,
+    .inject_nmi = svm_inject_nmi,
     .inject_exception = svm_inject_exception,
     .p2m_flush = svm_p2m_flush,
     .dump = svm_dump,

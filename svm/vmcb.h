@@ -69,6 +69,7 @@ BUILD_BUG_ON(sizeof(struct vmcb) != 0x1000);
 #define SVM_INTERCEPT_INIT      (1u << 3)
 #define SVM_INTERCEPT_VINTR     (1u << 4)
 #define SVM_INTERCEPT_CPUID     (1u << 18)
+#define SVM_INTERCEPT_IRET      (1u << 20)
 #define SVM_INTERCEPT_INVD      (1u << 22)
 #define SVM_INTERCEPT_HLT       (1u << 24)
 #define SVM_INTERCEPT_INVLPGA   (1u << 26)
@@ -96,6 +97,7 @@ BUILD_BUG_ON(sizeof(struct vmcb) != 0x1000);
 #define SVM_EVENT_VALID         (1ULL << 31)
 #define SVM_EVENT_ERROR_VALID   (1ULL << 11)
 #define SVM_EVENT_TYPE_EXCEPTION (3ULL << 8)
+#define SVM_EVENT_TYPE_NMI      (2ULL << 8)
 
 /* Exit codes. */
 #define SVM_EXIT_INTR     0x60
@@ -104,6 +106,7 @@ BUILD_BUG_ON(sizeof(struct vmcb) != 0x1000);
 #define SVM_EXIT_INIT     0x63
 #define SVM_EXIT_VINTR    0x64
 #define SVM_EXIT_CPUID    0x72
+#define SVM_EXIT_IRET     0x74
 #define SVM_EXIT_INVD     0x76
 #define SVM_EXIT_HLT      0x78
 #define SVM_EXIT_INVLPGA  0x7a
@@ -135,6 +138,8 @@ struct svm_vcpu {
     uint64_t asid_generation;
     unsigned int asid_cpu;
     volatile bool need_new_asid;
+    bool nmi_masked;                    /* an NMI was injected and its handler has not returned */
+    bool nmi_iret_seen;                 /* its IRET exited: the next exit means it completed */
 };
 
 struct svm_cpu {

@@ -96,6 +96,13 @@ static void exit_intr_window(struct vcpu *v, uint64_t q, struct vm_exit *e)
     e->reason = VMEXIT_NONE;
 }
 
+/* NMIs are unblocked again: the pending one goes in on the next entry. */
+static void exit_nmi_window(struct vcpu *v, uint64_t q, struct vm_exit *e)
+{
+    vmwrite(PROC_BASED_CONTROLS, vmread(PROC_BASED_CONTROLS) & ~PROC_NMI_WINDOW);
+    e->reason = VMEXIT_NONE;
+}
+
 static const vmx_exit_fn vmx_exit_table[EXIT_REASON_TABLE_SIZE] = {
     [EXIT_REASON_EXCEPTION] = exit_intr,        /* only NMIs exit this way: the host takes them */
     [EXIT_REASON_EXTERNAL_INTR] = exit_intr,
@@ -103,6 +110,7 @@ static const vmx_exit_fn vmx_exit_table[EXIT_REASON_TABLE_SIZE] = {
     [EXIT_REASON_INIT] = exit_intr,
     [EXIT_REASON_SIPI] = exit_intr,
     [EXIT_REASON_INTR_WINDOW] = exit_intr_window,
+    [EXIT_REASON_NMI_WINDOW] = exit_nmi_window,
     [EXIT_REASON_CPUID] = exit_cpuid,
     [EXIT_REASON_GETSEC] = exit_ud,
     [EXIT_REASON_HLT] = exit_hlt,

@@ -49,11 +49,13 @@ enum vmcs_field {
 
 #define PIN_EXT_INTR_EXIT   (1u << 0)
 #define PIN_NMI_EXIT        (1u << 3)
+#define PIN_VIRTUAL_NMIS    (1u << 5)
 #define PIN_PREEMPT_TIMER   (1u << 6)
 #define PROC_INTR_WINDOW    (1u << 2)
 #define PROC_TSC_OFFSET     (1u << 3)
 #define PROC_HLT_EXIT       (1u << 7)
 #define PROC_MWAIT_EXIT     (1u << 10)
+#define PROC_NMI_WINDOW     (1u << 22)
 #define PROC_IO_BITMAPS     (1u << 25)
 #define PROC_MSR_BITMAPS    (1u << 28)
 #define PROC_MONITOR_EXIT   (1u << 29)
@@ -78,6 +80,7 @@ enum vmcs_field {
 #define INTR_INFO_VALID       (1u << 31)
 #define INTR_INFO_ERROR_VALID (1u << 11)
 #define INTR_TYPE_HW_EXCEPTION (3u << 8)
+#define INTR_TYPE_NMI          (2u << 8)
 
 /* Exit reasons. */
 enum {

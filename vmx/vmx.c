@@ -67,12 +67,12 @@ static bool adjust(uint64_t cap, uint32_t want, uint32_t required, uint32_t *out
 static bool compute_controls(const struct vmx_caps *c)
 {
     struct vmx_caps_used *u = &vmx_caps;
-    bool ok = adjust(c->pin, PIN_EXT_INTR_EXIT | PIN_NMI_EXIT | PIN_PREEMPT_TIMER,
-                     PIN_EXT_INTR_EXIT | PIN_NMI_EXIT, &u->pin, "pin-based") &&
-        adjust(c->proc, PROC_INTR_WINDOW | PROC_TSC_OFFSET | PROC_HLT_EXIT | PROC_MWAIT_EXIT | PROC_IO_BITMAPS |
+    bool ok = adjust(c->pin, PIN_EXT_INTR_EXIT | PIN_NMI_EXIT | PIN_VIRTUAL_NMIS | PIN_PREEMPT_TIMER,
+                     PIN_EXT_INTR_EXIT | PIN_NMI_EXIT | PIN_VIRTUAL_NMIS, &u->pin, "pin-based") &&
+        adjust(c->proc, PROC_INTR_WINDOW | PROC_NMI_WINDOW | PROC_TSC_OFFSET | PROC_HLT_EXIT | PROC_MWAIT_EXIT | PROC_IO_BITMAPS |
                PROC_MSR_BITMAPS | PROC_MONITOR_EXIT | PROC_SECONDARY,
                PROC_HLT_EXIT | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY | PROC_TSC_OFFSET |
-               PROC_INTR_WINDOW,
+               PROC_INTR_WINDOW | PROC_NMI_WINDOW,
                &u->proc, "processor-based") &&
         adjust(c->proc2, PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED,
                PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED, &u->proc2, "secondary") &&
@@ -183,7 +183,7 @@ static void vmcs_controls(struct vcpu *v)
     struct vmx_vcpu *x = v->arch;
 
     vmwrite(PIN_BASED_CONTROLS, vmx_caps.pin);
-    vmwrite(PROC_BASED_CONTROLS, vmx_caps.proc & ~PROC_INTR_WINDOW);   /* on only when wanted */
+    vmwrite(PROC_BASED_CONTROLS, vmx_caps.proc & ~(PROC_INTR_WINDOW | PROC_NMI_WINDOW)); /* when wanted */
     vmwrite(PROC_BASED_CONTROLS2, vmx_caps.proc2);
     vmwrite(EXIT_CONTROLS, vmx_caps.exit);
     vmwrite(ENTRY_CONTROLS, vmx_caps.entry);
@@ -501,6 +501,21 @@ static bool vmx_inject_irq(struct vcpu *v, uint8_t vector)
     return open;
 }
 
+/* With virtual NMIs the CPU tracks NMI blocking (interruptibility bit 3) until the handler's
+ * IRET; NMI-window exiting brings the guest back when it ends. */
+static bool vmx_inject_nmi(struct vcpu *v)
+{
+    bool open;
+
+    vmcs_load(v);
+    open = !(vmread(GUEST_INTERRUPTIBILITY) & 0xb) && !(vmread(ENTRY_INTR_INFO) & INTR_INFO_VALID);
+    if (open)
+        vmwrite(ENTRY_INTR_INFO, 2 | INTR_TYPE_NMI | INTR_INFO_VALID);
+    vmwrite(PROC_BASED_CONTROLS, open ? vmread(PROC_BASED_CONTROLS) & ~PROC_NMI_WINDOW
+                                      : vmread(PROC_BASED_CONTROLS) | PROC_NMI_WINDOW);
+    return open;
+}
+
 static void vmx_p2m_flush(struct domain *d)
 {
     for (unsigned int i = 0; i < d->nr_vcpus; i++) {
@@ -539,6 +554,7 @@ const struct hvm_ops vmx_ops = {
     .set_msr = vmx_set_msr,
     .get_msr = vmx_get_msr,
     .inject_irq = vmx_inject_irq,
+    .inject_nmi = vmx_inject_nmi,
     .inject_exception = vmx_inject_exception,
     .p2m_flush = vmx_p2m_flush,
     .dump = vmx_dump,

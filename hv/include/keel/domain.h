@@ -40,6 +40,7 @@ struct vcpu {
     volatile bool runnable;             /* false once its domain stopped */
     bool halted;
     int pending_irq;                    /* external interrupt vector to deliver, or -1 */
+    bool pending_nmi;
     uint64_t exits[VMEXIT_NR];          /* exits per neutral reason */
     uint64_t apic_base;
     uint8_t fpu[512] __aligned(16);     /* FXSAVE image while another vCPU uses this CPU */

@@ -54,6 +54,8 @@ struct hvm_ops {
     /* Delivers an external interrupt on the next entry if the guest can take it now (true);
      * otherwise arranges an exit when it can (interrupt window) and returns false. */
     bool (*inject_irq)(struct vcpu *v, uint8_t vector);
+    /* The same for an NMI: held while the guest is still handling the previous one. */
+    bool (*inject_nmi)(struct vcpu *v);
     /* Injects an exception on the next entry (cr2 for #PF). */
     void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
     /* The p2m changed in a way that needs the guest's TLB entries gone. */

@@ -28,6 +28,8 @@ enum keel_hypercall {
                                    registers as they are at this call */
     KEEL_HC_TEST_IRQ = 4,       /* (vector 32-255), test domains: deliver that external interrupt
                                    to the calling vCPU as soon as it can take one */
+    KEEL_HC_TEST_NMI = 5,       /* test domains: deliver an NMI to the calling vCPU as soon as it
+                                   can take one (not while it is handling one) */
 };
 
 enum keel_shutdown_reason {
