@@ -194,6 +194,8 @@ void domain_destroy(struct domain *d)
         nr_domains--;
     d->state = DOMAIN_DYING;
     timer_cancel(&d->watchdog);
+    for (unsigned int i = 0; i < d->nr_vcpus; i++)
+        sched_remove(d->vcpus[i]);
     for (unsigned int i = 0; i < d->nr_vcpus; i++) {
         if (d->vcpus[i]->arch)
             hvm->vcpu_destroy(d->vcpus[i]);

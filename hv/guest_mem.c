@@ -122,12 +122,13 @@ int gva_write(struct vcpu *v, const struct vcpu_state *st, uint64_t gva, const v
 size_t vcpu_fetch_insn(struct vcpu *v, const struct vcpu_state *st, uint8_t *buf)
 {
     uint64_t rip = st->seg[SEG_CS].base + st->rip;
-    size_t first = MIN(X86_MAX_INSN_LEN, PAGE_SIZE - (rip & (PAGE_SIZE - 1)));
+    size_t first;
     uint32_t pfec;
     uint64_t fault;
 
     if (!(st->efer & (1u << 10)))       /* outside long mode linear addresses wrap at 4 GiB */
         rip = (uint32_t)rip;
+    first = MIN(X86_MAX_INSN_LEN, PAGE_SIZE - (rip & (PAGE_SIZE - 1)));
     if (gva_read(v, st, rip, buf, first, GW_FETCH, &pfec, &fault))
         return 0;
     if (first < X86_MAX_INSN_LEN &&

@@ -1,7 +1,7 @@
 /*
  * Running vCPUs on physical CPUs: each CPU takes the vCPUs on its run list in turn, one time
  * slice each, skipping those that are halted or whose domain stopped. The FPU and SSE registers
- * are switched lazily, only when a different vCPU runs on the CPU.
+ * are restored only when a different vCPU runs on the CPU.
  */
 #include <keel/apic.h>
 #include <keel/cpu.h>
@@ -81,16 +81,41 @@ static struct vcpu *pick_next(struct percpu *p, struct vcpu *prev)
                 goto out;
     }
 out:
+    p->current = v;                     /* under the lock: sched_remove waits for it */
     spin_unlock_irqrestore(&p->runq_lock, flags);
     return v;
 }
 
-static void fpu_switch(struct percpu *p, struct vcpu *v)
+void sched_remove(struct vcpu *v)
+{
+    struct percpu *p = cpus[v->pcpu];
+    unsigned long flags;
+
+    if (!p)
+        return;
+    v->runnable = false;
+    flags = spin_lock_irqsave(&p->runq_lock);
+    for (struct vcpu **pp = &p->runq; *pp; pp = &(*pp)->next_on_cpu) {
+        if (*pp == v) {
+            *pp = v->next_on_cpu;
+            break;
+        }
+    }
+    spin_unlock_irqrestore(&p->runq_lock, flags);
+    while (__atomic_load_n(&p->current, __ATOMIC_ACQUIRE) == v) {
+        sched_kick(v);
+        cpu_relax();
+    }
+    /* A vCPU allocated later at the same address must not pass for v. */
+    __atomic_compare_exchange_n(&p->fpu_owner, &v, NULL, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+/* The registers hold fpu_owner's FPU/SSE state; each slice saves it when it ends, so a switch
+ * only restores, and never writes into a vCPU that is not running here. */
+static void fpu_load(struct percpu *p, struct vcpu *v)
 {
     if (p->fpu_owner == v)
         return;
-    if (p->fpu_owner)
-        __asm__ volatile("fxsave64 %0" : "=m"(p->fpu_owner->fpu));
     __asm__ volatile("fxrstor64 %0" :: "m"(v->fpu));
     p->fpu_owner = v;
 }
@@ -99,8 +124,7 @@ static void run_slice(struct percpu *p, struct vcpu *v)
 {
     struct vm_exit exit;
 
-    fpu_switch(p, v);
-    p->current = v;
+    fpu_load(p, v);
     p->need_resched = false;
     timer_set(&p->slice_timer, now_ns() + SCHED_SLICE_NS);
     while (v->runnable && !v->halted && !p->need_resched) {
@@ -110,7 +134,8 @@ static void run_slice(struct percpu *p, struct vcpu *v)
         vcpu_handle_exit(v, &exit);
     }
     timer_cancel(&p->slice_timer);
-    p->current = NULL;
+    __asm__ volatile("fxsave64 %0" : "=m"(v->fpu));
+    __atomic_store_n(&p->current, NULL, __ATOMIC_RELEASE);
 }
 
 void sched_run_this_cpu(void)

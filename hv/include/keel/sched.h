@@ -11,6 +11,8 @@
 
 /* Puts v on physical CPU cpu's run list and wakes that CPU. */
 void sched_assign(struct vcpu *v, unsigned int cpu);
+/* Takes v off its CPU for good and waits until that CPU no longer runs it (before freeing it). */
+void sched_remove(struct vcpu *v);
 /* Makes v leave the guest soon (an IPI if it runs on another CPU). */
 void sched_kick(struct vcpu *v);
 /* Runs the vCPUs on this CPU's list until none is runnable; returns then. */
