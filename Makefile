@@ -50,8 +50,12 @@ GUEST_ISO_BREAK_CMDLINE := console=com1,115200 loglvl=info test_exit=bochs break
 ISOS += $(BUILD)/iso/guests-qemu.iso $(BUILD)/iso/guests-bochs.iso $(BUILD)/iso/break-vmcs-bochs.iso \
         $(BUILD)/iso/bench-qemu.iso $(BUILD)/iso/bench-bochs.iso $(BUILD)/iso/break-vmcs-check-bochs.iso
 
-.PHONY: all deps run debug test test-quick unit bench clean
-all: $(BUILD)/keel.elf $(ISOS) $(UNIT_BINS)
+# libFuzzer targets over every decoder a guest can feed (tests/fuzz/).
+include tests/fuzz/fuzz.mk
+FUZZ_TIME ?= 600
+
+.PHONY: all deps run debug test test-quick unit bench fuzz clean
+all: $(BUILD)/keel.elf $(ISOS) $(UNIT_BINS) $(FUZZ_BINS)
 
 deps:
 	$(Q)scripts/deps.sh
@@ -124,6 +128,9 @@ test-quick: deps all
 
 unit: $(UNIT_BINS)
 	$(Q)$(PYTHON) tests/run.py --build $(BUILD) --only unit
+
+fuzz: deps all
+	$(Q)$(PYTHON) tests/run.py --build $(BUILD) --only fuzz --fuzz-seconds $(FUZZ_TIME)
 
 bench: deps all
 	$(Q)$(PYTHON) bench/run.py --build $(BUILD)

@@ -70,6 +70,27 @@ def run_unit(build, tally):
             print(tail(out), flush=True)
 
 
+def run_fuzz(build, tally, seconds):
+    """Each libFuzzer target for a bounded time: a crash, leak or timeout is a failure."""
+    fuzz_dir = os.path.join(build, "fuzz")
+    targets = sorted(p for p in os.listdir(fuzz_dir) if p.startswith("fuzz_")) if os.path.isdir(fuzz_dir) else []
+    if not targets:
+        tally.report("FAIL", "fuzz", f"no fuzz targets in {fuzz_dir}: run make first")
+    for target in targets:
+        corpus = os.path.join(build, "fuzz-corpus", target)
+        os.makedirs(corpus, exist_ok=True)
+        cmd = [os.path.join(fuzz_dir, target), f"-max_total_time={seconds}", "-timeout=10",
+               "-rss_limit_mb=2048", f"-artifact_prefix={corpus}/", corpus]
+        proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, timeout=seconds + 120)
+        runs = re.findall(r"Done (\d+) runs", proc.stdout)
+        if proc.returncode == 0:
+            tally.report("PASS", f"fuzz/{target[5:]}", "")
+            print(f"  {target}: {runs[-1] if runs else '?'} runs in {seconds} s", flush=True)
+        else:
+            tally.report("FAIL", f"fuzz/{target[5:]}", f"exit {proc.returncode}\n{tail(proc.stdout)}")
+
+
 def run_system(build, tally, quick):
     logdir = os.path.join(build, "test-logs")
     os.makedirs(logdir, exist_ok=True)
@@ -109,21 +130,22 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     ap.add_argument("--quick", action="store_true", help="skip the slow system tests")
-    ap.add_argument("--only", choices=["unit", "system"])
+    ap.add_argument("--only", choices=["unit", "fuzz", "system"])
+    ap.add_argument("--fuzz-seconds", type=int, default=20, help="time per fuzz target")
     args = ap.parse_args()
 
     tally = Tally()
     tiers = [("unit", lambda: run_unit(args.build, tally)),
+             ("fuzz", lambda: run_fuzz(args.build, tally, 5 if args.quick else args.fuzz_seconds)),
              ("system", lambda: run_system(args.build, tally, args.quick))]
-    unit_secs = 0.0
+    measured = {}
     for name, run in tiers:
         if args.only and name != args.only:
             continue
         start = time.monotonic()
         run()
-        if name == "unit":
-            unit_secs = time.monotonic() - start
-    times = dict(tally.tier_times, unit=unit_secs)
+        measured[name] = time.monotonic() - start
+    times = dict(tally.tier_times, unit=measured.get("unit", 0.0), fuzz=measured.get("fuzz", 0.0))
     for tier, (p, f) in tally.per_tier.items():
         print(f"tier {tier}: {p} passed, {f} failed in {times.get(tier, 0.0):.1f} s")
     summary = f"{tally.passed} passed, {tally.failed} failed"
