@@ -1,85 +1,146 @@
 /*
  * Guest accesses to guest-physical memory that is not RAM the guest may write: the p2m type
- * decides. Unmapped memory behaves like an empty bus (reads all ones, writes vanish), a write to
- * read-only RAM vanishes, and device-model MMIO without a device model fails the domain. Only
- * plain loads and stores are completed here; the full instruction emulator comes with the
- * virtual platform.
+ * decides. The instruction is completed by the x86 emulator (hv/x86/emulate*.c), each of its
+ * memory accesses going through the guest's page tables and the p2m: RAM is read and written,
+ * read-only RAM drops writes, unmapped memory behaves like an empty bus (reads all ones, writes
+ * vanish). Device-model MMIO without a device model fails the domain.
  */
 #include <keel/exits.h>
 #include <keel/guest_mem.h>
 #include <keel/hvm.h>
 #include <keel/printk.h>
 #include <keel/string.h>
+#include <keel/x86_emulate.h>
 
-static uint64_t width_mask(unsigned int bytes)
+#define FXSAVE_XMM_OFFSET 160
+
+struct emul_ctx {
+    struct vcpu *v;
+    struct vcpu_state *st;
+    struct x86_emul_state *es;
+    bool device;                        /* an access reached device-model MMIO */
+    uint64_t device_gpa;
+};
+
+/* Translates for the emulator; a guest page fault becomes its #PF with the CPU's error code. */
+static int emul_translate(struct emul_ctx *c, uint64_t linear, bool write, uint64_t *gpa)
 {
-    return bytes >= 8 ? ~0ULL : (1ULL << (8 * bytes)) - 1;
+    uint32_t pfec;
+    int r = gva_to_gpa(c->v, c->st, linear, write ? GW_WRITE : GW_READ, gpa, &pfec);
+
+    if (r == GUEST_FAULT) {
+        c->es->event = (struct x86_emul_event){ .vector = X86_EXC_PF, .has_error_code = true,
+                                                .error_code = pfec, .cr2 = linear };
+        return X86EMUL_PAGE_FAULT;
+    }
+    return r ? X86EMUL_UNHANDLEABLE : 0;
 }
 
-/* Writes val to a general register the way a MOV of op_size bytes does. */
-static void set_reg(struct vcpu *v, const struct x86_insn *insn, unsigned int reg, unsigned int size,
-                    uint64_t val)
+static int emul_access(struct emul_ctx *c, uint64_t linear, void *buf, unsigned int size, bool write)
 {
-    uint64_t *r = &((uint64_t *)&v->gprs)[reg & 15];
+    uint64_t gpa;
+    int r = emul_translate(c, linear, write, &gpa);
+    enum p2m_type t;
 
-    if (size == 1 && !insn->rex && reg >= 4 && reg < 8) {   /* AH, CH, DH, BH */
-        r = &((uint64_t *)&v->gprs)[reg - 4];
-        *r = (*r & ~0xff00ULL) | ((val & 0xff) << 8);
-        return;
+    if (r)
+        return r;
+    t = p2m_lookup(&c->v->domain->p2m, _gfn(gpa >> PAGE_SHIFT), NULL, NULL);
+    if (t == p2m_mmio_dm || t == p2m_mmio_hv) {
+        c->device = true;
+        c->device_gpa = gpa;
+        return X86EMUL_UNHANDLEABLE;
     }
-    if (size == 4)
-        *r = (uint32_t)val;             /* 32-bit results clear the upper half */
-    else
-        *r = (*r & ~width_mask(size)) | (val & width_mask(size));
+    if (t == p2m_ram_rw || t == p2m_ram_logdirty || (t == p2m_ram_ro && !write))
+        return (write ? gpa_write(c->v->domain, gpa, buf, size) : gpa_read(c->v->domain, gpa, buf, size))
+                   ? X86EMUL_UNHANDLEABLE : 0;
+    if (!write)
+        memset(buf, 0xff, size);        /* nothing answers: the bus floats high */
+    return 0;                           /* writes to read-only or unmapped memory vanish */
 }
 
-/* What a load from an empty bus leaves in the destination, or false if insn is no load/store. */
-static bool classify(const struct x86_insn *insn, bool *load, unsigned int *dst_size, uint64_t *val)
+static int emul_read(void *ctx, enum x86_seg seg, uint64_t linear, void *buf, unsigned int size)
 {
-    uint8_t op = insn->opcode;
+    return emul_access(ctx, linear, buf, size, false);
+}
 
-    *val = ~0ULL;
-    *dst_size = insn->op_size;
-    if (insn->map == 0 && (op == 0x88 || op == 0x89 || op == 0xa2 || op == 0xa3 ||
-                           ((op == 0xc6 || op == 0xc7) && (insn->modrm_reg & 7) == 0))) {
-        *load = false;
-        return true;
+static int emul_write(void *ctx, enum x86_seg seg, uint64_t linear, const void *buf, unsigned int size)
+{
+    return emul_access(ctx, linear, (void *)buf, size, true);
+}
+
+static const struct x86_emul_ops emul_ops = { .read = emul_read, .write = emul_write };
+
+/* Our segment attributes are AMD's 12 bits; the emulator takes the VMX layout. */
+static void load_state(struct vcpu *v, const struct vcpu_state *st, struct x86_emul_state *es)
+{
+    memcpy(es->gpr, &v->gprs, sizeof(es->gpr));
+    es->rip = st->rip;
+    es->rflags = st->rflags;
+    for (unsigned int i = 0; i < 6; i++) {
+        uint32_t a = st->seg[i].attr;
+
+        es->seg[i] = (struct x86_emul_segment){
+            .base = st->seg[i].base, .limit = st->seg[i].limit,
+            .attr = (a & 0xff) | ((a & 0xf00) << 4) | ((a & 0x80) ? 0 : X86_SEGA_UNUSABLE),
+        };
     }
-    *load = true;
-    if (insn->map == 0 && (op == 0x8a || op == 0x8b || op == 0xa0 || op == 0xa1))
-        return true;
-    if (insn->map == 1 && (op == 0xb6 || op == 0xb7)) {   /* MOVZX: all ones of the source only */
-        *val = op == 0xb6 ? 0xff : 0xffff;
-        return true;
+    es->mode = vcpu_cpu_mode(st);
+    es->cpl = (uint8_t)st->cpl;
+    es->cr0 = st->cr0;
+    es->cr4 = st->cr4;
+    es->efer = st->efer;
+    /* The guest's XMM registers are live in the CPU (this vCPU's FPU state is loaded). */
+    __asm__ volatile("fxsave64 %0" : "=m"(v->fpu));
+    for (unsigned int i = 0; i < 16; i++)
+        memcpy(es->xmm[i], v->fpu + FXSAVE_XMM_OFFSET + 16 * i, 16);
+}
+
+static void store_state(struct vcpu *v, struct vcpu_state *st, const struct x86_emul_state *es,
+                        bool done)
+{
+    memcpy(&v->gprs, es->gpr, sizeof(v->gprs));
+    for (unsigned int i = 0; i < 16; i++)
+        memcpy(v->fpu + FXSAVE_XMM_OFFSET + 16 * i, es->xmm[i], 16);
+    __asm__ volatile("fxrstor64 %0" :: "m"(v->fpu));
+    st->rip = es->rip;
+    st->rflags = es->rflags;
+    hvm->set_state(v, st, STATE_RIP | STATE_RFLAGS | (done ? STATE_END_SHADOW : 0));
+}
+
+static void deliver_event(struct vcpu *v, struct vcpu_state *st, const struct x86_emul_event *ev)
+{
+    if (ev->vector == X86_EXC_PF) {
+        st->cr2 = ev->cr2;
+        hvm->set_state(v, st, STATE_CR2);
     }
-    return insn->map == 1 && (op == 0xbe || op == 0xbf);  /* MOVSX of all ones: all ones */
+    hvm->inject_exception(v, ev->vector, ev->has_error_code, ev->error_code);
 }
 
 int emulate_unbacked_access(struct vcpu *v, struct vcpu_state *st, char *why, size_t why_len)
 {
+    static struct x86_emul_state es_per_cpu[64];
+    struct x86_emul_state *es = &es_per_cpu[v->pcpu % 64];
+    struct emul_ctx c = { .v = v, .st = st, .es = es };
     uint8_t bytes[X86_MAX_INSN_LEN];
-    struct x86_insn insn;
-    unsigned int size;
-    uint64_t val;
-    bool load;
     size_t n = vcpu_fetch_insn(v, st, bytes);
+    int r;
 
-    if (!n || x86_decode(bytes, n, vcpu_cpu_mode(st), &insn)) {
-        snprintf(why, why_len, "cannot decode the instruction at RIP %llx", (unsigned long long)st->rip);
-        return -ENOSYS;
-    }
-    if (!insn.mem || insn.lock || insn.rep || insn.vex || !classify(&insn, &load, &size, &val)) {
-        snprintf(why, why_len, "instruction %02x%02x%02x at RIP %llx is not a plain load or store",
+    memset(es, 0, sizeof(*es));
+    load_state(v, st, es);
+    r = n ? x86_emulate(es, &emul_ops, &c, bytes, n) : X86EMUL_UNHANDLEABLE;
+    if (r == X86EMUL_OK || r == X86EMUL_RETRY || r == X86EMUL_EXCEPTION)
+        store_state(v, st, es, r == X86EMUL_OK);
+    if (r == X86EMUL_EXCEPTION)
+        deliver_event(v, st, &es->event);
+    if (r != X86EMUL_UNHANDLEABLE)
+        return 0;
+    if (c.device)
+        snprintf(why, why_len, "unhandled MMIO at gpa %llx (RIP %llx): no device emulates it",
+                 (unsigned long long)c.device_gpa, (unsigned long long)st->rip);
+    else
+        snprintf(why, why_len, "instruction %02x %02x %02x at RIP %llx cannot be emulated",
                  bytes[0], n > 1 ? bytes[1] : 0, n > 2 ? bytes[2] : 0, (unsigned long long)st->rip);
-        return -ENOSYS;
-    }
-    if (load) {
-        unsigned int reg = (insn.opcode >= 0xa0 && insn.opcode <= 0xa3) ? 0 : insn.modrm_reg;
-
-        set_reg(v, &insn, reg, size, val);
-    }
-    vcpu_advance_rip(v, insn.len);
-    return 0;
+    return -ENOSYS;
 }
 
 void exit_handle_p2m(struct vcpu *v, struct vm_exit *e)
@@ -87,7 +148,7 @@ void exit_handle_p2m(struct vcpu *v, struct vm_exit *e)
     struct domain *d = v->domain;
     enum p2m_type t = p2m_lookup(&d->p2m, _gfn(e->p2m.gpa >> PAGE_SHIFT), NULL, NULL);
     struct vcpu_state st;
-    char why[96];
+    char why[128];
 
     if (t == p2m_ram_rw)
         return;                         /* a stale translation: the retry succeeds */

@@ -107,6 +107,17 @@ static int gva_copy(struct vcpu *v, const struct vcpu_state *st, uint64_t gva, v
     return 0;
 }
 
+int gva_to_gpa(struct vcpu *v, const struct vcpu_state *st, uint64_t gva, unsigned int access,
+               uint64_t *gpa, uint32_t *pfec)
+{
+    struct guest_paging pg;
+    enum guest_walk_result r;
+
+    paging_of(st, &pg);
+    r = guest_walk(&pg, gva, access, &walk_ops, v->domain, gpa, pfec);
+    return r == GW_OK ? 0 : r == GW_PAGE_FAULT ? GUEST_FAULT : -EFAULT;
+}
+
 int gva_read(struct vcpu *v, const struct vcpu_state *st, uint64_t gva, void *buf, size_t len,
              unsigned int access, uint32_t *pfec, uint64_t *fault_gva)
 {

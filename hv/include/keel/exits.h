@@ -25,9 +25,10 @@ uint32_t io_read(struct vcpu *v, uint16_t port, unsigned int size);
 void io_write(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val);
 
 /*
- * Completes a load or store that hit guest-physical memory with no RAM behind it (reads give all
- * ones, writes are dropped). Returns 0 with RIP advanced, or -ENOSYS for an instruction it does
- * not handle (hv/emulate.c).
+ * Completes the instruction at RIP, whose access hit guest-physical memory with no writable RAM
+ * behind it (reads of unmapped memory give all ones, writes to it or to read-only RAM are
+ * dropped), through the x86 emulator. Returns 0 (done, or an exception injected), or -ENOSYS
+ * with the reason in why (hv/emulate.c).
  */
 int emulate_unbacked_access(struct vcpu *v, struct vcpu_state *st, char *why, size_t why_len);
 

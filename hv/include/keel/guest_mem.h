@@ -22,6 +22,9 @@ int gpa_read(struct domain *d, uint64_t gpa, void *buf, size_t len);
 int gpa_write(struct domain *d, uint64_t gpa, const void *buf, size_t len);
 
 struct vcpu_state;
+/* Translates one guest-virtual address: 0, GUEST_FAULT (with *pfec) or -EFAULT. */
+int gva_to_gpa(struct vcpu *v, const struct vcpu_state *st, uint64_t gva, unsigned int access,
+               uint64_t *gpa, uint32_t *pfec);
 int gva_read(struct vcpu *v, const struct vcpu_state *st, uint64_t gva, void *buf, size_t len,
              unsigned int access, uint32_t *pfec, uint64_t *fault_gva);
 int gva_write(struct vcpu *v, const struct vcpu_state *st, uint64_t gva, const void *buf,

@@ -64,10 +64,18 @@ struct x86_emul_event {
     uint64_t cr2;
 };
 
+#ifndef X86_CR0_PE                      /* also in keel/cpu.h */
 #define X86_CR0_PE 0x00000001u
+#endif
+#ifndef X86_CR0_EM                      /* also in keel/cpu.h */
 #define X86_CR0_EM 0x00000004u
+#endif
+#ifndef X86_CR0_TS                      /* also in keel/cpu.h */
 #define X86_CR0_TS 0x00000008u
+#endif
+#ifndef X86_CR4_OSFXSR                      /* also in keel/cpu.h */
 #define X86_CR4_OSFXSR 0x00000200u
+#endif
 
 /*
  * The guest state the emulator reads and updates. mode is the code's default size (CS.L/CS.D

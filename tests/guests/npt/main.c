@@ -123,6 +123,29 @@ static void check_ram_end(uint64_t mem)
            (unsigned long)last, (unsigned long)q, b);
 }
 
+/* Instructions beyond plain MOV on unbacked and read-only memory (the hypervisor's emulator). */
+static void check_other_forms(uint64_t unmapped)
+{
+    static uint8_t dst[64];
+    uint64_t ro = KEEL_TEST_RO_GPA, flags, v = 0x00ff;
+    const uint8_t *p = dst;
+    bool copied = true;
+
+    asm volatile("addq $1, (%0)" :: "r"(ro) : "memory", "cc");
+    report(*(volatile uint64_t *)ro == KEEL_TEST_RO_PATTERN, "ro-add-dropped",
+           "read 0x%lx after ADD", (unsigned long)*(volatile uint64_t *)ro);
+    asm volatile("testq %2, (%1); pushfq; popq %0" : "=r"(flags) : "r"(unmapped), "r"(v) : "cc");
+    report(!(flags & 0x40) && !(flags & 0x80), "unmapped-test-flags", "RFLAGS 0x%lx after TEST of all ones",
+           (unsigned long)flags);
+    asm volatile("orl $5, (%0)" :: "r"(unmapped) : "memory", "cc");
+    report(*(volatile uint32_t *)unmapped == 0xffffffffu, "unmapped-or-dropped", "read 0x%x",
+           *(volatile uint32_t *)unmapped);
+    asm volatile("cld; rep movsb" : "+S"(unmapped), "+D"(p), "+c"((uint64_t){ sizeof(dst) }) :: "memory");
+    for (unsigned int i = 0; i < sizeof(dst); i++)
+        copied = copied && dst[i] == 0xff;
+    report(copied, "unmapped-rep-movsb", "bytes copied from unmapped memory are not all 0xff");
+}
+
 void guest_main(const struct keel_start_info *si)
 {
     uint64_t mem = si->mem_bytes, high = high_address();
@@ -136,6 +159,7 @@ void guest_main(const struct keel_start_info *si)
     check_unmapped("below-4g", TOP_4G);
     pt_map(&guest_pt, high, high, 2 * MiB, PTE_RW);
     check_unmapped("above-4g", high);
+    check_other_forms(HOLE);
 
     if (!strcmp(si->cmdline, "mmio")) {
         report_summary();
