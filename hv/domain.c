@@ -7,6 +7,7 @@
 #include <keel/printk.h>
 #include <keel/sched.h>
 #include <keel/string.h>
+#include <keel/vplatform.h>
 #include <public/keel/abi.h>
 
 #include <keel/gprs_asm.h>
@@ -159,6 +160,8 @@ struct domain *domain_create(const struct domain_config *cfg, int *err)
         *err = add_test_devices(d);
     if (!*err)
         *err = create_vcpus(d, cfg->nr_vcpus);
+    if (!*err)
+        *err = vplatform_init(d);
     if (*err) {
         pr_err("d%u (%s): creation failed: %d\n", d->id, d->name, *err);
         domain_destroy(d);
@@ -196,6 +199,7 @@ void domain_destroy(struct domain *d)
     timer_cancel(&d->watchdog);
     for (unsigned int i = 0; i < d->nr_vcpus; i++)
         sched_remove(d->vcpus[i]);
+    vplatform_destroy(d);
     for (unsigned int i = 0; i < d->nr_vcpus; i++) {
         if (d->vcpus[i]->arch)
             hvm->vcpu_destroy(d->vcpus[i]);

@@ -10,6 +10,7 @@
 #include <keel/hvm.h>
 #include <keel/printk.h>
 #include <keel/string.h>
+#include <keel/vplatform.h>
 #include <keel/x86_emulate.h>
 
 #define FXSAVE_XMM_OFFSET 160
@@ -45,6 +46,8 @@ static int emul_access(struct emul_ctx *c, uint64_t linear, void *buf, unsigned 
     if (r)
         return r;
     t = p2m_lookup(&c->v->domain->p2m, _gfn(gpa >> PAGE_SHIFT), NULL, NULL);
+    if (t == p2m_mmio_hv && !vplatform_mmio(c->v, gpa, buf, size, write))
+        return 0;
     if (t == p2m_mmio_dm || t == p2m_mmio_hv) {
         c->device = true;
         c->device_gpa = gpa;
@@ -153,7 +156,7 @@ void exit_handle_p2m(struct vcpu *v, struct vm_exit *e)
     if (t == p2m_ram_rw)
         return;                         /* a stale translation: the retry succeeds */
     hvm->get_state(v, &st);
-    if (t == p2m_mmio_dm || t == p2m_mmio_hv) {
+    if (t == p2m_mmio_dm) {
         domain_crash(d, "v%u: unhandled MMIO %s at gpa %llx (RIP %llx): no device emulates it",
                      v->id, e->p2m.write ? "write" : "read", (unsigned long long)e->p2m.gpa,
                      (unsigned long long)st.rip);

@@ -7,6 +7,7 @@
 #include <keel/hvm.h>
 #include <keel/printk.h>
 #include <keel/string.h>
+#include <keel/vplatform.h>
 #include <public/keel/abi.h>
 
 typedef void (*exit_handler_t)(struct vcpu *v, struct vm_exit *e);
@@ -105,16 +106,22 @@ static void handle_hlt(struct vcpu *v, struct vm_exit *e)
     if (!exit_skip_insn(v, e))
         return;
     /* HLT waits for an interrupt: one already pending ends it at once. */
-    if (v->pending_irq < 0 || !(st.rflags & X86_RFLAGS_IF))
+    if ((v->pending_irq < 0 && vplatform_pending_irq(v) < 0) || !(st.rflags & X86_RFLAGS_IF))
         v->halted = true;           /* until an interrupt for it arrives, or its domain stops */
 }
 
 void vcpu_prepare_entry(struct vcpu *v)
 {
+    int vec;
+
     if (v->pending_nmi && hvm->inject_nmi(v))
         v->pending_nmi = false;
-    else if (v->pending_irq >= 0 && hvm->inject_irq(v, (uint8_t)v->pending_irq))
-        v->pending_irq = -1;
+    else if (v->pending_irq >= 0) {
+        if (hvm->inject_irq(v, (uint8_t)v->pending_irq))
+            v->pending_irq = -1;
+    } else if ((vec = vplatform_pending_irq(v)) >= 0 && hvm->inject_irq(v, (uint8_t)vec)) {
+        vplatform_ack(v, (uint8_t)vec);
+    }
 }
 
 static int64_t hypercall(struct vcpu *v, uint64_t nr, uint64_t a0, uint64_t a1)

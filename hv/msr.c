@@ -7,6 +7,7 @@
 #include <keel/exits.h>
 #include <keel/hvm.h>
 #include <keel/printk.h>
+#include <keel/vplatform.h>
 
 #define MSR_IA32_TSC 0x10
 #define MSR_MTRRCAP 0xfe
@@ -17,9 +18,6 @@
 #define MSR_MTRR_DEF_TYPE 0x2ff
 #define MTRR_VCNT 8
 #define MISC_ENABLE_VALUE 0x1801        /* fast strings; BTS and PEBS unavailable */
-#define APIC_BASE_DEFAULT 0xfee00000ULL
-#define APIC_BASE_BSP (1ULL << 8)
-#define APIC_BASE_EN (1ULL << 11)
 #define UNKNOWN_MSR_LOG_LIMIT 10
 
 static const uint32_t fixed_mtrrs[11] = { 0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b,
@@ -91,17 +89,6 @@ static int efer_write(struct vcpu *v, uint64_t val)
     if ((st.cr0 & X86_CR0_PG) && ((val ^ old) & EFER_LME))
         return -EPERM;                  /* LME cannot change while paging is on */
     hvm->set_msr(v, HVM_MSR_EFER, (val & ~EFER_LMA) | (old & EFER_LMA));
-    return 0;
-}
-
-static int apic_base_write(struct vcpu *v, uint64_t val)
-{
-    /* x2APIC enable (bit 10) is reserved while x2APIC is not offered. */
-    if (val & ~(phys_addr_mask() | APIC_BASE_BSP | APIC_BASE_EN))
-        return -EPERM;
-    if ((val & APIC_BASE_BSP) != (v->apic_base & APIC_BASE_BSP))
-        return -EPERM;
-    v->apic_base = val;
     return 0;
 }
 
@@ -181,8 +168,10 @@ static bool is_canonical(uint64_t va)
 
 int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
-    int s = state_msr_index(msr);
+    int s = state_msr_index(msr), r = vplatform_msr_read(v, msr, val);
 
+    if (r != -ENOENT)
+        return r;
     if (s >= 0) {
         *val = hvm->get_msr(v, state_msrs[s].which);
         return 0;
@@ -197,9 +186,6 @@ int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
     case MSR_IA32_TSC:
         *val = rdtsc() + hvm->get_msr(v, HVM_MSR_TSC_OFFSET);
         return 0;
-    case MSR_IA32_APIC_BASE:
-        *val = v->apic_base;
-        return 0;
     case MSR_MISC_ENABLE:
         *val = MISC_ENABLE_VALUE;
         return 0;
@@ -211,8 +197,10 @@ int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 
 int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-    int r, s = state_msr_index(msr);
+    int r = vplatform_msr_write(v, msr, val), s = state_msr_index(msr);
 
+    if (r != -ENOENT)
+        return r;
     if (s >= 0) {
         if (state_msrs[s].canonical && !is_canonical(val))
             return -EPERM;
@@ -230,16 +218,9 @@ int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     case MSR_IA32_TSC:
         hvm->set_msr(v, HVM_MSR_TSC_OFFSET, val - rdtsc());
         return 0;
-    case MSR_IA32_APIC_BASE:
-        return apic_base_write(v, val);
     case MSR_MISC_ENABLE:
         return 0;                       /* nothing in it is Keel's to change: ignored */
     }
     r = mtrr_write(v->domain, msr, val);
     return r == -ENOENT ? unknown_msr(v, msr, true, val) : r;
-}
-
-void msr_vcpu_reset(struct vcpu *v)
-{
-    v->apic_base = APIC_BASE_DEFAULT | APIC_BASE_EN | (v->id == 0 ? APIC_BASE_BSP : 0);
 }

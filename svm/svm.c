@@ -118,7 +118,6 @@ static void svm_vcpu_reset(struct vcpu *v, uint16_t cs, uint16_t ip)
     vmcb->g_pat = v->domain->pat;
     memset(&v->gprs, 0, sizeof(v->gprs));
     s->need_new_asid = true;
-    msr_vcpu_reset(v);
 }
 
 static int svm_vcpu_init(struct vcpu *v)

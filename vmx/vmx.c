@@ -254,7 +254,6 @@ static void vmx_vcpu_reset(struct vcpu *v, uint16_t cs, uint16_t ip)
     vmwrite(ENTRY_INTR_INFO, 0);
     memset(&v->gprs, 0, sizeof(v->gprs));
     memset(x->msrs, 0, sizeof(x->msrs));
-    msr_vcpu_reset(v);
     if (!strcmp(opts.break_vmcs, "tr"))             /* test-only: a TR VM entry must refuse */
         vmwrite(GUEST_SEG_AR(SEG_TR), 0x82);
 }

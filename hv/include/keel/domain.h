@@ -40,9 +40,9 @@ struct vcpu {
     volatile bool runnable;             /* false once its domain stopped */
     bool halted;
     int pending_irq;                    /* external interrupt vector to deliver, or -1 */
+    void *platform;                     /* its local APIC and timer (hv/vplatform.c) */
     bool pending_nmi;
     uint64_t exits[VMEXIT_NR];          /* exits per neutral reason */
-    uint64_t apic_base;
     uint8_t fpu[512] __aligned(16);     /* FXSAVE image while another vCPU uses this CPU */
     struct vcpu *next_on_cpu;           /* the physical CPU's run list */
 };
@@ -82,6 +82,7 @@ struct domain {
     void *owner_data;                   /* for whoever created it (the test runner) */
     struct timer watchdog;
     bool live;                          /* fully created, counted in nr_domains */
+    uint64_t created_ns;                /* guest time 0 of its devices */
 };
 
 struct domain_config {

@@ -18,7 +18,6 @@ void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct 
 /* Guest MSR accesses (hv/msr.c): 0, or -EPERM for "inject #GP". */
 int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 int msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
-void msr_vcpu_reset(struct vcpu *v);
 
 /* Port I/O dispatch (hv/io.c): the hypervisor's own devices, else the null device. */
 uint32_t io_read(struct vcpu *v, uint16_t port, unsigned int size);

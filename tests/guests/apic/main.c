@@ -1,0 +1,117 @@
+/*
+ * The virtual local APIC through its xAPIC registers at 0xFEE00000: identity, software enable,
+ * self-IPIs through the ICR, TPR masking, EOI, and the timer in one-shot and periodic modes
+ * (the hypervisor's timers drive it, HLT waits for it).
+ */
+#include "guest.h"
+
+#define APIC 0xfee00000ul
+#define REG_ID 0x20
+#define REG_VERSION 0x30
+#define REG_TPR 0x80
+#define REG_EOI 0xb0
+#define REG_SVR 0xf0
+#define REG_ICR_LO 0x300
+#define REG_ICR_HI 0x310
+#define REG_LVT_TIMER 0x320
+#define REG_TIMER_INIT 0x380
+#define REG_TIMER_CUR 0x390
+#define REG_TIMER_DIV 0x3e0
+#define VEC_IPI 0x22
+#define VEC_TIMER 0x23
+
+struct interrupt_frame;
+static volatile unsigned int ipi_hits, timer_hits;
+
+static uint32_t apic_read(uint32_t reg)
+{
+    return *(volatile uint32_t *)(APIC + reg);
+}
+
+static void apic_write(uint32_t reg, uint32_t v)
+{
+    *(volatile uint32_t *)(APIC + reg) = v;
+}
+
+__attribute__((interrupt)) static void ipi_handler(struct interrupt_frame *f)
+{
+    (void)f;
+    ipi_hits++;
+    apic_write(REG_EOI, 0);
+}
+
+__attribute__((interrupt)) static void timer_handler(struct interrupt_frame *f)
+{
+    (void)f;
+    timer_hits++;
+    apic_write(REG_EOI, 0);
+}
+
+static void self_ipi(uint8_t vector)
+{
+    apic_write(REG_ICR_HI, 0);
+    apic_write(REG_ICR_LO, (1u << 18) | vector);    /* shorthand: self, fixed */
+}
+
+static void check_identity(void)
+{
+    uint32_t version = apic_read(REG_VERSION);
+
+    report(apic_read(REG_ID) >> 24 == 0, "apic-id", "ID register 0x%x", apic_read(REG_ID));
+    report((version & 0xff) >= 0x10 && ((version >> 16) & 0xff) >= 5, "apic-version",
+           "version register 0x%x", version);
+    apic_write(REG_SVR, 0x1ff);                     /* software enable, spurious vector 0xff */
+    report(apic_read(REG_SVR) == 0x1ff, "apic-svr", "SVR reads 0x%x", apic_read(REG_SVR));
+}
+
+static void check_ipis(void)
+{
+    asm volatile("sti");
+    self_ipi(VEC_IPI);
+    asm volatile("nop");
+    report(ipi_hits == 1, "apic-self-ipi", "%u deliveries", ipi_hits);
+    apic_write(REG_TPR, 0x30);                      /* class 3 masks the class-2 vector */
+    self_ipi(VEC_IPI);
+    asm volatile("nop");
+    report(ipi_hits == 1, "apic-tpr-masks", "%u deliveries with TPR 0x30", ipi_hits);
+    apic_write(REG_TPR, 0);
+    asm volatile("nop");
+    report(ipi_hits == 2, "apic-tpr-unmasks", "%u deliveries after TPR 0", ipi_hits);
+    asm volatile("cli");
+}
+
+static void wait_timer(unsigned int hits)
+{
+    for (int i = 0; i < 1000 && timer_hits < hits; i++)
+        asm volatile("sti; hlt; cli");
+}
+
+static void check_timer(void)
+{
+    uint32_t c1, c2;
+
+    apic_write(REG_TIMER_DIV, 0xb);                 /* divide by 1 */
+    apic_write(REG_LVT_TIMER, VEC_TIMER);           /* one-shot */
+    apic_write(REG_TIMER_INIT, 2000000);
+    c1 = apic_read(REG_TIMER_CUR);
+    c2 = apic_read(REG_TIMER_CUR);
+    report(c1 && c2 <= c1 && c1 <= 2000000, "apic-timer-counts-down", "current count %u then %u", c1, c2);
+    wait_timer(1);
+    report(timer_hits == 1 && apic_read(REG_TIMER_CUR) == 0, "apic-timer-one-shot",
+           "%u interrupts, current count %u", timer_hits, apic_read(REG_TIMER_CUR));
+    apic_write(REG_LVT_TIMER, VEC_TIMER | (1u << 17));      /* periodic */
+    apic_write(REG_TIMER_INIT, 1000000);
+    wait_timer(6);
+    apic_write(REG_LVT_TIMER, VEC_TIMER | (1u << 16));      /* masked */
+    report(timer_hits >= 6, "apic-timer-periodic", "%u interrupts", timer_hits);
+}
+
+void guest_main(const struct keel_start_info *si)
+{
+    (void)si;
+    guest_idt_set_handler(VEC_IPI, (void (*)(void))ipi_handler);
+    guest_idt_set_handler(VEC_TIMER, (void (*)(void))timer_handler);
+    check_identity();
+    check_ipis();
+    check_timer();
+}
