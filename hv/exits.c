@@ -119,8 +119,11 @@ void vcpu_prepare_entry(struct vcpu *v)
     else if (v->pending_irq >= 0) {
         if (hvm->inject_irq(v, (uint8_t)v->pending_irq))
             v->pending_irq = -1;
-    } else if ((vec = vplatform_pending_irq(v)) >= 0 && hvm->inject_irq(v, (uint8_t)vec)) {
-        vplatform_ack(v, (uint8_t)vec);
+    } else if ((vec = vplatform_pending_irq(v)) >= 0) {
+        if (hvm->inject_irq(v, (uint8_t)vec))
+            vplatform_ack(v, (uint8_t)vec);
+    } else {
+        vplatform_deliver_extint(v);
     }
 }
 

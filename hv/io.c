@@ -8,6 +8,7 @@
 #include <keel/hvm.h>
 #include <keel/printk.h>
 #include <keel/string.h>
+#include <keel/vplatform.h>
 #include <public/keel/abi.h>
 
 #define COM1_BASE 0x3f8
@@ -66,7 +67,10 @@ static uint32_t size_mask(unsigned int size)
 uint32_t io_read(struct vcpu *v, uint16_t port, unsigned int size)
 {
     struct domain *d = v->domain;
+    uint32_t val;
 
+    if (!vplatform_io(v, port, size, false, &val))
+        return val & size_mask(size);
     if ((d->flags & DOMF_DEBUG_CONSOLE) && port == KEEL_DEBUG_PORT)
         return KEEL_DEBUG_PORT;         /* the usual answer: software probes for the port this way */
     if ((d->flags & DOMF_DEBUG_CONSOLE) && port >= COM1_BASE && port < COM1_BASE + 8)
@@ -80,6 +84,8 @@ void io_write(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val)
 {
     struct domain *d = v->domain;
 
+    if (!vplatform_io(v, port, size, true, &val))
+        return;
     if ((d->flags & DOMF_DEBUG_CONSOLE) && port == KEEL_DEBUG_PORT)
         domain_console_putc(d, (char)val);
     else if ((d->flags & DOMF_DEBUG_CONSOLE) && port >= COM1_BASE && port < COM1_BASE + 8)

@@ -1,19 +1,29 @@
 /*
  * The virtual platform's glue (see vplatform.h). Each vCPU's local APIC is a pure model
  * (hv/vdev/vlapic.c) behind a per-vCPU lock: its own vCPU, its timer (interrupt context on the
- * vCPU's CPU) and other vCPUs' IPIs all reach it. Its timer runs on the hypervisor's timer API on
- * the vCPU's CPU; an interrupt that becomes pending wakes a halted vCPU.
+ * vCPU's CPU) and other vCPUs' IPIs all reach it. The domain's IOAPIC, PIC and PIT sit behind one
+ * domain lock. Lock order: domain, then a vCPU's; an EOI that must reach the IOAPIC is therefore
+ * passed on after the vCPU's lock is dropped. ISA IRQs go to the PIC and to the IOAPIC (IRQ 0 on
+ * pin 2, as the MADT's override says); the PIC reaches vCPU 0 as ExtINT through LINT0. Device
+ * timers run on the hypervisor's timer API; an interrupt that becomes pending wakes a halted vCPU.
  */
 #include <keel/hvm.h>
 #include <keel/heap.h>
 #include <keel/printk.h>
 #include <keel/sched.h>
 #include <keel/time.h>
+#include <keel/vdev_pic.h>
+#include <keel/vdev_pit.h>
+#include <keel/vioapic.h>
 #include <keel/vlapic.h>
 #include <keel/vplatform.h>
 
 #define MSR_X2APIC_FIRST 0x800
 #define MSR_X2APIC_LAST 0x8ff
+#define VIOAPIC_MMIO_BASE 0xfec00000ULL
+#define LVT_LINT0 0x350
+#define LVT_MASKED (1u << 16)
+#define DM_EXTINT 7
 
 struct vcpu_platform {
     struct vlapic lapic;
@@ -21,7 +31,22 @@ struct vcpu_platform {
     spinlock_t lock;
     struct timer timer;
     struct vcpu *v;
+    int deferred_eoi;                   /* a level EOI for the IOAPIC, or -1 */
 };
+
+struct domain_platform {
+    spinlock_t lock;
+    struct vioapic ioapic;
+    struct vioapic_env ioapic_env;
+    struct pic pic;
+    struct pit pit;
+    struct vdev_env isa_env;
+    struct timer timer;                 /* the PIT's next event */
+    struct domain *d;
+};
+
+static int domain_platform_init(struct domain *d);
+static int ioapic_mmio(struct vcpu *v, uint64_t gpa, void *buf, unsigned int size, bool write);
 
 static struct vcpu_platform *plat(struct vcpu *v)
 {
@@ -44,8 +69,29 @@ static void no_irq_line(void *ctx, unsigned int line, bool level)
 {
 }
 
-static void no_ioapic(void *ctx, uint8_t vector)
+static void defer_eoi(void *ctx, uint8_t vector)
 {
+    ((struct vcpu_platform *)ctx)->deferred_eoi = vector;
+}
+
+static struct domain_platform *dplat(struct domain *d)
+{
+    return d->platform;
+}
+
+/* After a vCPU's lock is released: a level EOI clears the IOAPIC's remote IRR. */
+static void pass_eoi(struct vcpu_platform *p)
+{
+    struct domain_platform *dp = dplat(p->v->domain);
+    int vec = p->deferred_eoi;
+    unsigned long flags;
+
+    if (vec < 0 || !dp)
+        return;
+    p->deferred_eoi = -1;
+    flags = spin_lock_irqsave(&dp->lock);
+    vioapic_eoi(&dp->ioapic, (uint8_t)vec);
+    spin_unlock_irqrestore(&dp->lock, flags);
 }
 
 /* Something may have become pending for v: let it run if it was halted. */
@@ -125,9 +171,10 @@ static int vcpu_platform_init(struct vcpu *v)
     p->v = v;
     p->env = (struct vlapic_env){
         .base = { .now_ns = guest_now, .set_irq = no_irq_line, .ctx = p },
-        .send_ipi = send_ipi, .eoi_level = no_ioapic, .tsc = guest_tsc, .tsc_khz = tsc_khz,
+        .send_ipi = send_ipi, .eoi_level = defer_eoi, .tsc = guest_tsc, .tsc_khz = tsc_khz,
         .tsc_deadline = false,          /* not offered in CPUID yet */
     };
+    p->deferred_eoi = -1;
     vlapic_init(&p->lapic, &p->env, v->id, v->id == 0);
     timer_init(&p->timer, timer_fired, p);
     v->platform = p;
@@ -142,11 +189,16 @@ int vplatform_init(struct domain *d)
     d->created_ns = now_ns();
     for (unsigned int i = 0; !r && i < d->nr_vcpus; i++)
         r = vcpu_platform_init(d->vcpus[i]);
-    return r;
+    return r ? r : domain_platform_init(d);
 }
 
 void vplatform_destroy(struct domain *d)
 {
+    if (d->platform) {
+        timer_cancel(&dplat(d)->timer);
+        kfree(d->platform);
+        d->platform = NULL;
+    }
     for (unsigned int i = 0; i < d->nr_vcpus; i++) {
         struct vcpu_platform *p = plat(d->vcpus[i]);
 
@@ -165,7 +217,7 @@ int vplatform_mmio(struct vcpu *v, uint64_t gpa, void *buf, unsigned int size, b
     uint32_t val = 0;
 
     if (!p || (gpa & PAGE_MASK) != VLAPIC_MMIO_BASE)
-        return -ENOENT;
+        return ioapic_mmio(v, gpa, buf, size, write);
     /* The model reads 0 and ignores writes for any access other than an aligned dword. */
     for (unsigned int i = 0; write && i < MIN(size, 4u); i++)
         val |= (uint32_t)((uint8_t *)buf)[i] << (8 * i);
@@ -177,8 +229,10 @@ int vplatform_mmio(struct vcpu *v, uint64_t gpa, void *buf, unsigned int size, b
     spin_unlock_irqrestore(&p->lock, flags);
     for (unsigned int i = 0; !write && i < size; i++)
         ((uint8_t *)buf)[i] = i < 4 ? (uint8_t)(val >> (8 * i)) : 0;
-    if (write)
+    if (write) {
         timer_sync(p);
+        pass_eoi(p);
+    }
     return 0;
 }
 
@@ -216,6 +270,7 @@ int vplatform_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
                                   : vlapic_msr_write(&p->lapic, msr, val);
     spin_unlock_irqrestore(&p->lock, flags);
     timer_sync(p);
+    pass_eoi(p);
     return r;
 }
 
@@ -240,4 +295,169 @@ void vplatform_ack(struct vcpu *v, uint8_t vector)
 
     vlapic_ack(&p->lapic, vector);
     spin_unlock_irqrestore(&p->lock, flags);
+}
+
+/* --- the domain's IOAPIC, PIC and PIT ----------------------------------------------------- */
+
+static uint64_t domain_now(void *ctx)
+{
+    return now_ns() - ((struct domain_platform *)ctx)->d->created_ns;
+}
+
+/* IOAPIC messages: to every vCPU the destination names (lowest priority: the first of them). */
+static void ioapic_deliver(void *ctx, uint32_t dest, bool logical, uint8_t mode, uint8_t vector,
+                           bool level)
+{
+    struct domain *d = ((struct domain_platform *)ctx)->d;
+
+    for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu_platform *p = plat(d->vcpus[i]);
+        unsigned long flags = spin_lock_irqsave(&p->lock);
+        bool hit = vlapic_match_dest(&p->lapic, dest, logical);
+
+        if (hit)
+            vlapic_accept(&p->lapic, mode, vector, level);
+        spin_unlock_irqrestore(&p->lock, flags);
+        if (hit)
+            wake(d->vcpus[i]);
+        if (hit && mode == 1)           /* lowest priority: one is enough */
+            break;
+    }
+}
+
+/* An ISA interrupt line (called with the domain lock held). */
+static void isa_set_irq(void *ctx, unsigned int line, bool level)
+{
+    struct domain_platform *dp = ctx;
+
+    pic_set_irq(&dp->pic, line, level);
+    vioapic_set_irq(&dp->ioapic, line == 0 ? 2 : line, level);
+    if (pic_intr(&dp->pic))
+        wake(dp->d->vcpus[0]);
+}
+
+static void dev_timer_sync(struct domain_platform *dp);
+
+static void dev_timer_fired(struct timer *t)
+{
+    struct domain_platform *dp = t->data;
+    unsigned long flags = spin_lock_irqsave(&dp->lock);
+
+    pit_update(&dp->pit);
+    spin_unlock_irqrestore(&dp->lock, flags);
+    dev_timer_sync(dp);
+}
+
+static void dev_timer_sync(struct domain_platform *dp)
+{
+    unsigned long flags = spin_lock_irqsave(&dp->lock);
+    uint64_t next = pit_next_event(&dp->pit);
+
+    spin_unlock_irqrestore(&dp->lock, flags);
+    if (next == VDEV_NO_EVENT)
+        timer_cancel(&dp->timer);
+    else
+        timer_set(&dp->timer, next + dp->d->created_ns);
+}
+
+static int domain_platform_init(struct domain *d)
+{
+    struct domain_platform *dp = kzalloc(sizeof(*dp));
+
+    if (!dp)
+        return -ENOMEM;
+    dp->d = d;
+    dp->isa_env = (struct vdev_env){ .now_ns = domain_now, .set_irq = isa_set_irq, .ctx = dp };
+    dp->ioapic_env = (struct vioapic_env){
+        .base = { .now_ns = domain_now, .set_irq = no_irq_line, .ctx = dp }, .deliver = ioapic_deliver,
+    };
+    vioapic_init(&dp->ioapic, &dp->ioapic_env, 0);
+    pic_init(&dp->pic, &dp->isa_env);
+    pit_init(&dp->pit, &dp->isa_env);
+    timer_init(&dp->timer, dev_timer_fired, dp);
+    d->platform = dp;
+    return p2m_set_entry(&d->p2m, _gfn(VIOAPIC_MMIO_BASE >> PAGE_SHIFT), INVALID_MFN, P2M_ORDER_4K,
+                         p2m_mmio_hv);
+}
+
+static bool is_pic_port(uint16_t port)
+{
+    return port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1 || port == 0x4d0 ||
+           port == 0x4d1;
+}
+
+static bool is_pit_port(uint16_t port)
+{
+    return (port >= 0x40 && port <= 0x43) || port == 0x61;
+}
+
+int vplatform_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, uint32_t *val)
+{
+    struct domain_platform *dp = dplat(v->domain);
+    bool pit = is_pit_port(port);
+    unsigned long flags;
+
+    if (!dp || (!pit && !is_pic_port(port)))
+        return -ENOENT;
+    flags = spin_lock_irqsave(&dp->lock);
+    if (write && pit)
+        pit_io_write(&dp->pit, port, size, *val);
+    else if (write)
+        pic_io_write(&dp->pic, port, size, *val);
+    else
+        *val = pit ? pit_io_read(&dp->pit, port, size) : pic_io_read(&dp->pic, port, size);
+    spin_unlock_irqrestore(&dp->lock, flags);
+    if (write && pit)
+        dev_timer_sync(dp);
+    return 0;
+}
+
+static int ioapic_mmio(struct vcpu *v, uint64_t gpa, void *buf, unsigned int size, bool write)
+{
+    struct domain_platform *dp = dplat(v->domain);
+    unsigned long flags;
+    uint32_t val = 0;
+
+    if (!dp || (gpa & PAGE_MASK) != VIOAPIC_MMIO_BASE)
+        return -ENOENT;
+    for (unsigned int i = 0; write && i < MIN(size, 4u); i++)
+        val |= (uint32_t)((uint8_t *)buf)[i] << (8 * i);
+    flags = spin_lock_irqsave(&dp->lock);
+    if (write)
+        vioapic_mmio_write(&dp->ioapic, (uint32_t)(gpa & ~PAGE_MASK), size, val);
+    else
+        val = vioapic_mmio_read(&dp->ioapic, (uint32_t)(gpa & ~PAGE_MASK), size);
+    spin_unlock_irqrestore(&dp->lock, flags);
+    for (unsigned int i = 0; !write && i < size; i++)
+        ((uint8_t *)buf)[i] = i < 4 ? (uint8_t)(val >> (8 * i)) : 0;
+    return 0;
+}
+
+/* The PIC reaches vCPU 0 when its LINT0 is an unmasked ExtINT, or its APIC is off. */
+static bool extint_open(struct vcpu *v)
+{
+    struct vcpu_platform *p = plat(v);
+    unsigned long flags = spin_lock_irqsave(&p->lock);
+    uint32_t lint0 = vlapic_mmio_read(&p->lapic, LVT_LINT0, 4);
+    bool open = !vlapic_enabled(&p->lapic) ||
+                (!(lint0 & LVT_MASKED) && ((lint0 >> 8) & 7) == DM_EXTINT);
+
+    spin_unlock_irqrestore(&p->lock, flags);
+    return open;
+}
+
+bool vplatform_deliver_extint(struct vcpu *v)
+{
+    struct domain_platform *dp = dplat(v->domain);
+    unsigned long flags;
+    int vec;
+
+    if (!dp || v->id != 0 || !extint_open(v))
+        return false;
+    flags = spin_lock_irqsave(&dp->lock);
+    vec = pic_intr(&dp->pic) ? pic_pending_vector(&dp->pic) : -1;
+    if (vec >= 0 && hvm->inject_irq(v, (uint8_t)vec))
+        pic_acknowledge(&dp->pic);      /* INTA only once the vector is surely on its way */
+    spin_unlock_irqrestore(&dp->lock, flags);
+    return vec >= 0;
 }

@@ -83,6 +83,7 @@ struct domain {
     struct timer watchdog;
     bool live;                          /* fully created, counted in nr_domains */
     uint64_t created_ns;                /* guest time 0 of its devices */
+    void *platform;                     /* its IOAPIC, PIC and PIT (hv/vplatform.c) */
 };
 
 struct domain_config {

@@ -1,7 +1,7 @@
 /*
  * The virtual platform wired into domains: device models (hv/vdev/) connected to vCPUs, the
- * hypervisor's timers and the exit path. For now the local APIC of each vCPU; the other models
- * (IOAPIC, PIC, PIT, RTC, PM timer) are tested on their own and join here next.
+ * hypervisor's timers and the exit path: the local APIC of each vCPU, and the domain's IOAPIC,
+ * PIC and PIT. The RTC, PM timer, HPET and fw_cfg models are tested on their own and join next.
  */
 #ifndef KEEL_VPLATFORM_H
 #define KEEL_VPLATFORM_H
@@ -21,6 +21,11 @@ int vplatform_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 int vplatform_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 /* The vector the vCPU should take next, or -1; vplatform_ack once it is injected. */
 int vplatform_pending_irq(struct vcpu *v);
+/* The PIC's interrupt for vCPU 0 (ExtINT), injected and acknowledged if it can go in now;
+ * true if one is pending (delivered or waiting for the window). */
+bool vplatform_deliver_extint(struct vcpu *v);
+/* Ports of the PIC (0x20, 0xa0, ELCR) and the PIT (0x40-0x43, 0x61): 0, or -ENOENT. */
+int vplatform_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, uint32_t *val);
 void vplatform_ack(struct vcpu *v, uint8_t vector);
 
 #endif

@@ -12,6 +12,7 @@
 #define GARBAGE         0xdeadbeefbadc0ffeull
 #define PORT_GARBAGE    0xfe    /* the keyboard controller's reset command; reset bits at 0xcf9 */
 #define APIC_PAGE       0xfee00000ull
+#define IOAPIC_PAGE     0xfec00000ull
 #define NEAR_END        (64 * 1024ull)  /* scanned in 4 KiB steps either side of the end of RAM */
 
 struct scan {
@@ -25,16 +26,23 @@ static bool is_own_ram(uint64_t a, uint64_t mem)
 }
 
 /*
- * The value a read must give outside RAM. The local APIC page is left out: the ABI calls it
- * unmapped for test domains today, but an emulated APIC may appear there.
+ * The value a read must give outside RAM. The pages of the emulated platform devices (local
+ * APIC, IOAPIC) answer with their registers, whatever the values.
  */
 static bool outside_value_ok(uint64_t a, uint64_t v)
 {
     if (a >> 12 == KEEL_TEST_RO_GPA >> 12)
         return v == KEEL_TEST_RO_PATTERN;
-    if (a >> 12 == APIC_PAGE >> 12)
+    if (a >> 12 == APIC_PAGE >> 12 || a >> 12 == IOAPIC_PAGE >> 12)
         return true;
     return v == ~0ull;
+}
+
+/* Ports with an emulated device behind them: the PIC, the ELCR, the PIT and port 0x61. */
+static bool is_platform_port(unsigned int port)
+{
+    return port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1 || port == 0x4d0 ||
+           port == 0x4d1 || (port >= 0x40 && port <= 0x43) || port == 0x61;
 }
 
 /* Calls fn(a) for each address of the scan; never for the MMIO page, which would kill us. */
@@ -115,7 +123,8 @@ static void check_ports(void)
      * (domains without a device model have both); the FIFO is empty. */
     for (unsigned int port = 0; port <= 0xffff; port++) {
         uint8_t v = inb((uint16_t)port);
-        bool debug = port == KEEL_DEBUG_PORT || (port >= 0x3f8 && port <= 0x3ff);
+        bool debug = port == KEEL_DEBUG_PORT || (port >= 0x3f8 && port <= 0x3ff) ||
+                     is_platform_port(port);
 
         if (!debug && v != 0xff && !not_ones++) {
             first = port;
