@@ -98,6 +98,7 @@ static void bring_up_cpus(void)
     lapic_init_bsp(acpi.lapic_addr);
     lapic_init_cpu();
     tsc_calibrate();
+    wallclock_init();
     lapic_timer_calibrate();
     timer_cpu_init();
     sched_cpu_init();

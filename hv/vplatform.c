@@ -14,6 +14,8 @@
 #include <keel/time.h>
 #include <keel/vdev_pic.h>
 #include <keel/vdev_pit.h>
+#include <keel/vdev_pmtimer.h>
+#include <keel/vdev_rtc.h>
 #include <keel/vioapic.h>
 #include <keel/vlapic.h>
 #include <keel/vplatform.h>
@@ -40,8 +42,10 @@ struct domain_platform {
     struct vioapic_env ioapic_env;
     struct pic pic;
     struct pit pit;
+    struct rtc rtc;
+    struct pmtimer pm;
     struct vdev_env isa_env;
-    struct timer timer;                 /* the PIT's next event */
+    struct timer timer;                 /* the next event of the PIT, RTC or PM timer */
     struct domain *d;
 };
 
@@ -344,6 +348,8 @@ static void dev_timer_fired(struct timer *t)
     unsigned long flags = spin_lock_irqsave(&dp->lock);
 
     pit_update(&dp->pit);
+    rtc_update(&dp->rtc);
+    pmtimer_update(&dp->pm);
     spin_unlock_irqrestore(&dp->lock, flags);
     dev_timer_sync(dp);
 }
@@ -351,7 +357,7 @@ static void dev_timer_fired(struct timer *t)
 static void dev_timer_sync(struct domain_platform *dp)
 {
     unsigned long flags = spin_lock_irqsave(&dp->lock);
-    uint64_t next = pit_next_event(&dp->pit);
+    uint64_t next = MIN(pit_next_event(&dp->pit), MIN(rtc_next_event(&dp->rtc), pmtimer_next_event(&dp->pm)));
 
     spin_unlock_irqrestore(&dp->lock, flags);
     if (next == VDEV_NO_EVENT)
@@ -374,40 +380,62 @@ static int domain_platform_init(struct domain *d)
     vioapic_init(&dp->ioapic, &dp->ioapic_env, 0);
     pic_init(&dp->pic, &dp->isa_env);
     pit_init(&dp->pit, &dp->isa_env);
+    rtc_init(&dp->rtc, &dp->isa_env);
+    rtc_set_time(&dp->rtc, wallclock_now());
+    pmtimer_init(&dp->pm, &dp->isa_env, VPLATFORM_PM_BASE);
     timer_init(&dp->timer, dev_timer_fired, dp);
     d->platform = dp;
     return p2m_set_entry(&d->p2m, _gfn(VIOAPIC_MMIO_BASE >> PAGE_SHIFT), INVALID_MFN, P2M_ORDER_4K,
                          p2m_mmio_hv);
 }
 
-static bool is_pic_port(uint16_t port)
-{
-    return port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1 || port == 0x4d0 ||
-           port == 0x4d1;
-}
+/* The port handlers of the domain's ISA devices, by port range. */
+struct isa_port_range {
+    uint16_t first, last;
+    uint32_t (*read)(struct domain_platform *dp, uint16_t port, unsigned int size);
+    void (*write)(struct domain_platform *dp, uint16_t port, unsigned int size, uint32_t val);
+};
 
-static bool is_pit_port(uint16_t port)
-{
-    return (port >= 0x40 && port <= 0x43) || port == 0x61;
-}
+#define ISA_DEVICE_PORTS(dev, field)                                                            \
+    static uint32_t dev##_read(struct domain_platform *dp, uint16_t port, unsigned int size)   \
+    {                                                                                           \
+        return dev##_io_read(&dp->field, port, size);                                           \
+    }                                                                                           \
+    static void dev##_write(struct domain_platform *dp, uint16_t port, unsigned int size,      \
+                            uint32_t val)                                                       \
+    {                                                                                           \
+        dev##_io_write(&dp->field, port, size, val);                                            \
+    }
+ISA_DEVICE_PORTS(pic, pic)
+ISA_DEVICE_PORTS(pit, pit)
+ISA_DEVICE_PORTS(rtc, rtc)
+ISA_DEVICE_PORTS(pmtimer, pm)
+
+static const struct isa_port_range isa_ports[] = {
+    { 0x20, 0x21, pic_read, pic_write }, { 0xa0, 0xa1, pic_read, pic_write },
+    { 0x4d0, 0x4d1, pic_read, pic_write }, { 0x40, 0x43, pit_read, pit_write },
+    { 0x61, 0x61, pit_read, pit_write }, { 0x70, 0x71, rtc_read, rtc_write },
+    { VPLATFORM_PM_BASE, VPLATFORM_PM_BASE + PMTIMER_BLOCK_LEN - 1, pmtimer_read, pmtimer_write },
+};
 
 int vplatform_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, uint32_t *val)
 {
     struct domain_platform *dp = dplat(v->domain);
-    bool pit = is_pit_port(port);
+    const struct isa_port_range *r = NULL;
     unsigned long flags;
 
-    if (!dp || (!pit && !is_pic_port(port)))
+    for (unsigned int i = 0; dp && i < ARRAY_SIZE(isa_ports) && !r; i++)
+        if (port >= isa_ports[i].first && port <= isa_ports[i].last)
+            r = &isa_ports[i];
+    if (!r)
         return -ENOENT;
     flags = spin_lock_irqsave(&dp->lock);
-    if (write && pit)
-        pit_io_write(&dp->pit, port, size, *val);
-    else if (write)
-        pic_io_write(&dp->pic, port, size, *val);
+    if (write)
+        r->write(dp, port, size, *val);
     else
-        *val = pit ? pit_io_read(&dp->pit, port, size) : pic_io_read(&dp->pic, port, size);
+        *val = r->read(dp, port, size);
     spin_unlock_irqrestore(&dp->lock, flags);
-    if (write && pit)
+    if (write)
         dev_timer_sync(dp);
     return 0;
 }

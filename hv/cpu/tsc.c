@@ -16,6 +16,7 @@
 #define PIT_WINDOWS 5
 
 uint64_t tsc_khz;
+static uint64_t boot_unix_seconds;
 static uint64_t boot_tsc;
 static uint64_t ns_mult;                /* ns = tsc * ns_mult >> 32 */
 static uint64_t tsc_mult;               /* tsc = ns * tsc_mult >> 32 */
@@ -120,4 +121,61 @@ void tsc_calibrate(void)
     pr_info("time: TSC %llu.%03llu MHz (%s)%s\n", (unsigned long long)(tsc_khz / 1000),
             (unsigned long long)(tsc_khz % 1000), leaf ? "CPUID leaf 0x15" : "PIT, best of 5",
             invariant ? ", invariant" : "");
+}
+
+static uint8_t cmos_read(uint8_t index)
+{
+    outb(0x70, index);
+    return inb(0x71);
+}
+
+static unsigned int from_bcd(uint8_t v, bool bcd)
+{
+    return bcd ? (v >> 4) * 10 + (v & 0xf) : v;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian), by the civil-from-days method. */
+static uint64_t days_since_1970(unsigned int y, unsigned int m, unsigned int d)
+{
+    unsigned int era, yoe, doy, doe;
+
+    y -= m <= 2;
+    era = y / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (uint64_t)era * 146097 + doe - 719468;
+}
+
+void wallclock_init(void)
+{
+    uint8_t b, hour;
+    bool bcd;
+    unsigned int sec, min, h, day, mon, year;
+
+    for (unsigned int i = 0; i < 1000000 && (cmos_read(0x0a) & 0x80); i++)
+        cpu_relax();                    /* wait out an update in progress */
+    b = cmos_read(0x0b);
+    bcd = !(b & 0x04);
+    sec = from_bcd(cmos_read(0x00), bcd);
+    min = from_bcd(cmos_read(0x02), bcd);
+    hour = cmos_read(0x04);
+    day = from_bcd(cmos_read(0x07), bcd);
+    mon = from_bcd(cmos_read(0x08), bcd);
+    year = 2000 + from_bcd(cmos_read(0x09), bcd);
+    h = from_bcd(hour & 0x7f, bcd);
+    if (!(b & 0x02) && (hour & 0x80))   /* 12-hour clock, PM */
+        h = (h % 12) + 12;
+    if (mon < 1 || mon > 12 || day < 1 || day > 31 || h > 23 || min > 59 || sec > 60) {
+        pr_warn("time: the CMOS clock reads nonsense; guests' clocks start at 1970\n");
+        return;
+    }
+    boot_unix_seconds = days_since_1970(year, mon, day) * 86400 + h * 3600 + min * 60 + sec;
+    pr_info("time: wall clock %u-%02u-%02u %02u:%02u:%02u UTC (from the CMOS clock)\n", year, mon,
+            day, h, min, sec);
+}
+
+uint64_t wallclock_now(void)
+{
+    return boot_unix_seconds ? boot_unix_seconds + now_ns() / NSEC_PER_SEC : 0;
 }

@@ -19,6 +19,9 @@ uint64_t tsc_at(uint64_t ns);
 void udelay(uint64_t us);
 
 void time_record_boot_tsc(void);
+/* Reads the machine's CMOS clock (taken as UTC) once at boot; then seconds since 1970 now. */
+void wallclock_init(void);
+uint64_t wallclock_now(void);
 /* Measures the TSC frequency (CPUID leaf 0x15, checked against the PIT). */
 void tsc_calibrate(void);
 /* Busy-waits for about ms milliseconds on the PIT; works before the TSC is calibrated. */

@@ -1,7 +1,8 @@
 /*
  * The virtual platform wired into domains: device models (hv/vdev/) connected to vCPUs, the
  * hypervisor's timers and the exit path: the local APIC of each vCPU, and the domain's IOAPIC,
- * PIC and PIT. The RTC, PM timer, HPET and fw_cfg models are tested on their own and join next.
+ * PIC, PIT, RTC and ACPI PM timer. The HPET and fw_cfg models are tested on their own and join
+ * next.
  */
 #ifndef KEEL_VPLATFORM_H
 #define KEEL_VPLATFORM_H
@@ -9,6 +10,7 @@
 #include <keel/domain.h>
 
 #define VLAPIC_MMIO_BASE 0xfee00000ULL
+#define VPLATFORM_PM_BASE 0xb000        /* the ACPI PM block, where QEMU's and SeaBIOS's is */
 
 /* Sets up each vCPU's local APIC and maps its registers (the domain's vCPUs exist). */
 int vplatform_init(struct domain *d);
@@ -24,7 +26,8 @@ int vplatform_pending_irq(struct vcpu *v);
 /* The PIC's interrupt for vCPU 0 (ExtINT), injected and acknowledged if it can go in now;
  * true if one is pending (delivered or waiting for the window). */
 bool vplatform_deliver_extint(struct vcpu *v);
-/* Ports of the PIC (0x20, 0xa0, ELCR) and the PIT (0x40-0x43, 0x61): 0, or -ENOENT. */
+/* Ports of the PIC (0x20, 0xa0, ELCR), the PIT (0x40-0x43, 0x61), the RTC (0x70/0x71) and the
+ * ACPI PM block (VPLATFORM_PM_BASE): 0, or -ENOENT. */
 int vplatform_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, uint32_t *val);
 void vplatform_ack(struct vcpu *v, uint8_t vector);
 

@@ -38,11 +38,12 @@ static bool outside_value_ok(uint64_t a, uint64_t v)
     return v == ~0ull;
 }
 
-/* Ports with an emulated device behind them: the PIC, the ELCR, the PIT and port 0x61. */
+/* Ports with an emulated device behind them: PIC, ELCR, PIT, port 0x61, RTC, ACPI PM block. */
 static bool is_platform_port(unsigned int port)
 {
     return port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1 || port == 0x4d0 ||
-           port == 0x4d1 || (port >= 0x40 && port <= 0x43) || port == 0x61;
+           port == 0x4d1 || (port >= 0x40 && port <= 0x43) || port == 0x61 || port == 0x70 ||
+           port == 0x71 || (port >= 0xb000 && port < 0xb00c);
 }
 
 /* Calls fn(a) for each address of the scan; never for the MMIO page, which would kill us. */
