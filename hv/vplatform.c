@@ -12,6 +12,9 @@
 #include <keel/printk.h>
 #include <keel/sched.h>
 #include <keel/time.h>
+#include <keel/guest_mem.h>
+#include <keel/mm.h>
+#include <keel/vdev_fwcfg.h>
 #include <keel/vdev_pic.h>
 #include <keel/vdev_pit.h>
 #include <keel/vdev_pmtimer.h>
@@ -19,6 +22,7 @@
 #include <keel/vioapic.h>
 #include <keel/vlapic.h>
 #include <keel/vplatform.h>
+#include <public/keel/abi.h>
 
 #define MSR_X2APIC_FIRST 0x800
 #define MSR_X2APIC_LAST 0x8ff
@@ -44,6 +48,9 @@ struct domain_platform {
     struct pit pit;
     struct rtc rtc;
     struct pmtimer pm;
+    struct fwcfg fwcfg;
+    struct fwcfg_env fwcfg_env;
+    void *fwcfg_arena;                  /* one page: the files published to the firmware */
     struct vdev_env isa_env;
     struct timer timer;                 /* the next event of the PIT, RTC or PM timer */
     struct domain *d;
@@ -200,6 +207,7 @@ void vplatform_destroy(struct domain *d)
 {
     if (d->platform) {
         timer_cancel(&dplat(d)->timer);
+        free_pages(dplat(d)->fwcfg_arena, 0);
         kfree(d->platform);
         d->platform = NULL;
     }
@@ -366,6 +374,43 @@ static void dev_timer_sync(struct domain_platform *dp)
         timer_set(&dp->timer, next + dp->d->created_ns);
 }
 
+static int fwcfg_read_gpa(void *ctx, uint64_t gpa, void *buf, size_t len)
+{
+    return gpa_read(((struct domain_platform *)ctx)->d, gpa, buf, len);
+}
+
+static int fwcfg_write_gpa(void *ctx, uint64_t gpa, const void *buf, size_t len)
+{
+    return gpa_write(((struct domain_platform *)ctx)->d, gpa, buf, len);
+}
+
+/* What the firmware reads: RAM size and vCPUs, and for test domains a known file. */
+static int fwcfg_publish(struct domain_platform *dp)
+{
+    static uint8_t test_file[KEEL_TEST_FWCFG_LEN];
+    struct domain *d = dp->d;
+    int r;
+
+    dp->fwcfg_arena = alloc_pages(0);
+    if (!dp->fwcfg_arena)
+        return -ENOMEM;
+    dp->fwcfg_env = (struct fwcfg_env){
+        .base = { .now_ns = domain_now, .set_irq = no_irq_line, .ctx = dp },
+        .read_gpa = fwcfg_read_gpa, .write_gpa = fwcfg_write_gpa,
+    };
+    fwcfg_init(&dp->fwcfg, &dp->fwcfg_env, dp->fwcfg_arena, PAGE_SIZE);
+    r = fwcfg_set_u64(&dp->fwcfg, 0x03, d->ram_bytes);          /* RAM size */
+    if (!r)
+        r = fwcfg_set_u16(&dp->fwcfg, 0x05, (uint16_t)d->nr_vcpus); /* CPUs */
+    if (!r)
+        r = fwcfg_set_u16(&dp->fwcfg, 0x0f, (uint16_t)d->nr_vcpus); /* maximum CPUs */
+    if (r || !(d->flags & DOMF_TEST_DEVICES))
+        return r;
+    for (unsigned int i = 0; i < sizeof(test_file); i++)
+        test_file[i] = (uint8_t)(i * 7 + 1);
+    return fwcfg_add_file(&dp->fwcfg, KEEL_TEST_FWCFG_FILE, test_file, sizeof(test_file));
+}
+
 static int domain_platform_init(struct domain *d)
 {
     struct domain_platform *dp = kzalloc(sizeof(*dp));
@@ -385,6 +430,8 @@ static int domain_platform_init(struct domain *d)
     pmtimer_init(&dp->pm, &dp->isa_env, VPLATFORM_PM_BASE);
     timer_init(&dp->timer, dev_timer_fired, dp);
     d->platform = dp;
+    if (fwcfg_publish(dp))
+        return -ENOMEM;
     return p2m_set_entry(&d->p2m, _gfn(VIOAPIC_MMIO_BASE >> PAGE_SHIFT), INVALID_MFN, P2M_ORDER_4K,
                          p2m_mmio_hv);
 }
@@ -410,12 +457,15 @@ ISA_DEVICE_PORTS(pic, pic)
 ISA_DEVICE_PORTS(pit, pit)
 ISA_DEVICE_PORTS(rtc, rtc)
 ISA_DEVICE_PORTS(pmtimer, pm)
+ISA_DEVICE_PORTS(fwcfg, fwcfg)
 
 static const struct isa_port_range isa_ports[] = {
     { 0x20, 0x21, pic_read, pic_write }, { 0xa0, 0xa1, pic_read, pic_write },
     { 0x4d0, 0x4d1, pic_read, pic_write }, { 0x40, 0x43, pit_read, pit_write },
     { 0x61, 0x61, pit_read, pit_write }, { 0x70, 0x71, rtc_read, rtc_write },
     { VPLATFORM_PM_BASE, VPLATFORM_PM_BASE + PMTIMER_BLOCK_LEN - 1, pmtimer_read, pmtimer_write },
+    { FWCFG_PORT_SEL, FWCFG_PORT_DATA, fwcfg_read, fwcfg_write },
+    { FWCFG_PORT_DMA_HI, FWCFG_PORT_DMA_LO + 3, fwcfg_read, fwcfg_write },
 };
 
 int vplatform_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, uint32_t *val)

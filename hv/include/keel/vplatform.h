@@ -1,8 +1,7 @@
 /*
  * The virtual platform wired into domains: device models (hv/vdev/) connected to vCPUs, the
  * hypervisor's timers and the exit path: the local APIC of each vCPU, and the domain's IOAPIC,
- * PIC, PIT, RTC and ACPI PM timer. The HPET and fw_cfg models are tested on their own and join
- * next.
+ * PIC, PIT, RTC, ACPI PM timer and fw_cfg. The HPET model is tested on its own and joins next.
  */
 #ifndef KEEL_VPLATFORM_H
 #define KEEL_VPLATFORM_H
@@ -26,8 +25,8 @@ int vplatform_pending_irq(struct vcpu *v);
 /* The PIC's interrupt for vCPU 0 (ExtINT), injected and acknowledged if it can go in now;
  * true if one is pending (delivered or waiting for the window). */
 bool vplatform_deliver_extint(struct vcpu *v);
-/* Ports of the PIC (0x20, 0xa0, ELCR), the PIT (0x40-0x43, 0x61), the RTC (0x70/0x71) and the
- * ACPI PM block (VPLATFORM_PM_BASE): 0, or -ENOENT. */
+/* Ports of the PIC (0x20, 0xa0, ELCR), the PIT (0x40-0x43, 0x61), the RTC (0x70/0x71), the
+ * ACPI PM block (VPLATFORM_PM_BASE) and fw_cfg (0x510-0x51b): 0, or -ENOENT. */
 int vplatform_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, uint32_t *val);
 void vplatform_ack(struct vcpu *v, uint8_t vector);
 

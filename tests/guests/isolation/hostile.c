@@ -38,12 +38,13 @@ static bool outside_value_ok(uint64_t a, uint64_t v)
     return v == ~0ull;
 }
 
-/* Ports with an emulated device behind them: PIC, ELCR, PIT, port 0x61, RTC, ACPI PM block. */
+/* Ports with an emulated device behind them: PIC, ELCR, PIT, port 0x61, RTC, ACPI PM, fw_cfg. */
 static bool is_platform_port(unsigned int port)
 {
     return port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1 || port == 0x4d0 ||
            port == 0x4d1 || (port >= 0x40 && port <= 0x43) || port == 0x61 || port == 0x70 ||
-           port == 0x71 || (port >= 0xb000 && port < 0xb00c);
+           port == 0x71 || (port >= 0xb000 && port < 0xb00c) || port == 0x510 || port == 0x511 ||
+           (port >= 0x514 && port < 0x51c);
 }
 
 /* Calls fn(a) for each address of the scan; never for the MMIO page, which would kill us. */

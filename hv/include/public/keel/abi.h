@@ -60,6 +60,13 @@ enum keel_shutdown_reason {
 #define KEEL_TEST_RO_PATTERN 0x6b65656c2d726f21ull
 
 /*
+ * Test domains only: a fw_cfg file (QEMU's firmware configuration interface at ports 0x510-0x51b)
+ * of KEEL_TEST_FWCFG_LEN bytes, byte i being (uint8_t)(i * 7 + 1).
+ */
+#define KEEL_TEST_FWCFG_FILE "opt/keel/test"
+#define KEEL_TEST_FWCFG_LEN 300
+
+/*
  * How a test domain starts. The image is loaded at KEEL_GUEST_LOAD_GPA and the vCPU starts in
  * real mode with CS = KEEL_GUEST_LOAD_GPA >> 4, IP = 0, EFLAGS = 2, interrupts off, and
  * EBX = KEEL_GUEST_START_INFO_GPA, where the hypervisor put a struct keel_start_info.
