@@ -15,6 +15,7 @@
 #include <keel/guest_mem.h>
 #include <keel/mm.h>
 #include <keel/vdev_fwcfg.h>
+#include <keel/vdev_hpet.h>
 #include <keel/vdev_pic.h>
 #include <keel/vdev_pit.h>
 #include <keel/vdev_pmtimer.h>
@@ -48,11 +49,13 @@ struct domain_platform {
     struct pit pit;
     struct rtc rtc;
     struct pmtimer pm;
+    struct hpet hpet;
+    struct hpet_env hpet_env;
     struct fwcfg fwcfg;
     struct fwcfg_env fwcfg_env;
     void *fwcfg_arena;                  /* one page: the files published to the firmware */
     struct vdev_env isa_env;
-    struct timer timer;                 /* the next event of the PIT, RTC or PM timer */
+    struct timer timer;                 /* the next event of the PIT, RTC, PM timer or HPET */
     struct domain *d;
 };
 
@@ -348,6 +351,25 @@ static void isa_set_irq(void *ctx, unsigned int line, bool level)
         wake(dp->d->vcpus[0]);
 }
 
+/* HPET lines are GSIs; its legacy routes (GSI 2 and 8) stand for ISA IRQ 0 and 8 on the PIC too. */
+static void hpet_set_irq(void *ctx, unsigned int gsi, bool level)
+{
+    struct domain_platform *dp = ctx;
+
+    if (gsi == 2 || gsi == 8) {
+        isa_set_irq(dp, gsi == 2 ? 0 : 8, level);
+        return;
+    }
+    vioapic_set_irq(&dp->ioapic, gsi, level);
+}
+
+/* An MSI: address bits 19-12 name the APIC ID, data bits 7-0 the vector, 10-8 the mode. */
+static void hpet_msi(void *ctx, uint64_t addr, uint32_t data)
+{
+    ioapic_deliver(ctx, (uint32_t)(addr >> 12) & 0xff, addr & (1u << 2), (data >> 8) & 7,
+                   (uint8_t)data, false);
+}
+
 static void dev_timer_sync(struct domain_platform *dp);
 
 static void dev_timer_fired(struct timer *t)
@@ -358,6 +380,7 @@ static void dev_timer_fired(struct timer *t)
     pit_update(&dp->pit);
     rtc_update(&dp->rtc);
     pmtimer_update(&dp->pm);
+    hpet_update(&dp->hpet);
     spin_unlock_irqrestore(&dp->lock, flags);
     dev_timer_sync(dp);
 }
@@ -365,7 +388,8 @@ static void dev_timer_fired(struct timer *t)
 static void dev_timer_sync(struct domain_platform *dp)
 {
     unsigned long flags = spin_lock_irqsave(&dp->lock);
-    uint64_t next = MIN(pit_next_event(&dp->pit), MIN(rtc_next_event(&dp->rtc), pmtimer_next_event(&dp->pm)));
+    uint64_t next = MIN(MIN(pit_next_event(&dp->pit), rtc_next_event(&dp->rtc)),
+                        MIN(pmtimer_next_event(&dp->pm), hpet_next_event(&dp->hpet)));
 
     spin_unlock_irqrestore(&dp->lock, flags);
     if (next == VDEV_NO_EVENT)
@@ -428,9 +452,15 @@ static int domain_platform_init(struct domain *d)
     rtc_init(&dp->rtc, &dp->isa_env);
     rtc_set_time(&dp->rtc, wallclock_now());
     pmtimer_init(&dp->pm, &dp->isa_env, VPLATFORM_PM_BASE);
+    dp->hpet_env = (struct hpet_env){
+        .base = { .now_ns = domain_now, .set_irq = hpet_set_irq, .ctx = dp }, .msi = hpet_msi,
+    };
+    hpet_init(&dp->hpet, &dp->hpet_env);
     timer_init(&dp->timer, dev_timer_fired, dp);
     d->platform = dp;
     if (fwcfg_publish(dp))
+        return -ENOMEM;
+    if (p2m_set_entry(&d->p2m, _gfn(HPET_BASE >> PAGE_SHIFT), INVALID_MFN, P2M_ORDER_4K, p2m_mmio_hv))
         return -ENOMEM;
     return p2m_set_entry(&d->p2m, _gfn(VIOAPIC_MMIO_BASE >> PAGE_SHIFT), INVALID_MFN, P2M_ORDER_4K,
                          p2m_mmio_hv);
@@ -490,12 +520,35 @@ int vplatform_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, u
     return 0;
 }
 
+static int hpet_mmio(struct domain_platform *dp, uint64_t gpa, void *buf, unsigned int size,
+                     bool write)
+{
+    unsigned long flags;
+    uint64_t val = 0;
+
+    for (unsigned int i = 0; write && i < MIN(size, 8u); i++)
+        val |= (uint64_t)((uint8_t *)buf)[i] << (8 * i);
+    flags = spin_lock_irqsave(&dp->lock);
+    if (write)
+        hpet_mmio_write(&dp->hpet, (uint32_t)(gpa & ~PAGE_MASK), size, val);
+    else
+        val = hpet_mmio_read(&dp->hpet, (uint32_t)(gpa & ~PAGE_MASK), size);
+    spin_unlock_irqrestore(&dp->lock, flags);
+    for (unsigned int i = 0; !write && i < size; i++)
+        ((uint8_t *)buf)[i] = i < 8 ? (uint8_t)(val >> (8 * i)) : 0;
+    if (write)
+        dev_timer_sync(dp);
+    return 0;
+}
+
 static int ioapic_mmio(struct vcpu *v, uint64_t gpa, void *buf, unsigned int size, bool write)
 {
     struct domain_platform *dp = dplat(v->domain);
     unsigned long flags;
     uint32_t val = 0;
 
+    if (dp && (gpa & PAGE_MASK) == HPET_BASE)
+        return hpet_mmio(dp, gpa, buf, size, write);
     if (!dp || (gpa & PAGE_MASK) != VIOAPIC_MMIO_BASE)
         return -ENOENT;
     for (unsigned int i = 0; write && i < MIN(size, 4u); i++)

@@ -9,7 +9,7 @@
 
 #define MB2_BOOTLOADER_MAGIC 0x36d76289u
 #define BOOT_MAX_MEMMAP 128
-#define BOOT_MAX_MODULES 16
+#define BOOT_MAX_MODULES 64
 
 enum mem_type {                     /* the e820 types */
     MEM_RAM = 1, MEM_RESERVED = 2, MEM_ACPI = 3, MEM_NVS = 4, MEM_BAD = 5,

@@ -1,7 +1,7 @@
 /*
  * The virtual platform wired into domains: device models (hv/vdev/) connected to vCPUs, the
  * hypervisor's timers and the exit path: the local APIC of each vCPU, and the domain's IOAPIC,
- * PIC, PIT, RTC, ACPI PM timer and fw_cfg. The HPET model is tested on its own and joins next.
+ * PIC, PIT, RTC, ACPI PM timer, HPET and fw_cfg.
  */
 #ifndef KEEL_VPLATFORM_H
 #define KEEL_VPLATFORM_H
