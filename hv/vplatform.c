@@ -14,6 +14,7 @@
 #include <keel/time.h>
 #include <keel/guest_mem.h>
 #include <keel/mm.h>
+#include <keel/string.h>
 #include <keel/vdev_fwcfg.h>
 #include <keel/vdev_hpet.h>
 #include <keel/vdev_pic.h>
@@ -54,6 +55,7 @@ struct domain_platform {
     struct fwcfg fwcfg;
     struct fwcfg_env fwcfg_env;
     void *fwcfg_arena;                  /* one page: the files published to the firmware */
+    uint8_t *test_regs;                 /* test domains: the memory-like MMIO page */
     struct vdev_env isa_env;
     struct timer timer;                 /* the next event of the PIT, RTC, PM timer or HPET */
     struct domain *d;
@@ -211,6 +213,7 @@ void vplatform_destroy(struct domain *d)
     if (d->platform) {
         timer_cancel(&dplat(d)->timer);
         free_pages(dplat(d)->fwcfg_arena, 0);
+        free_pages(dplat(d)->test_regs, 0);
         kfree(d->platform);
         d->platform = NULL;
     }
@@ -460,6 +463,12 @@ static int domain_platform_init(struct domain *d)
     d->platform = dp;
     if (fwcfg_publish(dp))
         return -ENOMEM;
+    if (d->flags & DOMF_TEST_DEVICES) {
+        dp->test_regs = alloc_pages(0);
+        if (!dp->test_regs || p2m_set_entry(&d->p2m, _gfn(KEEL_TEST_MMIO_HV_GPA >> PAGE_SHIFT),
+                                            INVALID_MFN, P2M_ORDER_4K, p2m_mmio_hv))
+            return -ENOMEM;
+    }
     if (p2m_set_entry(&d->p2m, _gfn(HPET_BASE >> PAGE_SHIFT), INVALID_MFN, P2M_ORDER_4K, p2m_mmio_hv))
         return -ENOMEM;
     return p2m_set_entry(&d->p2m, _gfn(VIOAPIC_MMIO_BASE >> PAGE_SHIFT), INVALID_MFN, P2M_ORDER_4K,
@@ -541,12 +550,30 @@ static int hpet_mmio(struct domain_platform *dp, uint64_t gpa, void *buf, unsign
     return 0;
 }
 
+/* The test MMIO page: a plain byte store, so that only the emulator stands between the guest
+ * and the bytes (the emulator splits accesses at page boundaries). */
+static int test_mmio(struct domain_platform *dp, uint64_t gpa, void *buf, unsigned int size,
+                     bool write)
+{
+    uint8_t *reg = dp->test_regs + (gpa & ~PAGE_MASK);
+
+    if (!dp->test_regs || (gpa & ~PAGE_MASK) + size > PAGE_SIZE)
+        return -ENOENT;
+    if (write)
+        memcpy(reg, buf, size);
+    else
+        memcpy(buf, reg, size);
+    return 0;
+}
+
 static int ioapic_mmio(struct vcpu *v, uint64_t gpa, void *buf, unsigned int size, bool write)
 {
     struct domain_platform *dp = dplat(v->domain);
     unsigned long flags;
     uint32_t val = 0;
 
+    if (dp && (gpa & PAGE_MASK) == KEEL_TEST_MMIO_HV_GPA)
+        return test_mmio(dp, gpa, buf, size, write);
     if (dp && (gpa & PAGE_MASK) == HPET_BASE)
         return hpet_mmio(dp, gpa, buf, size, write);
     if (!dp || (gpa & PAGE_MASK) != VIOAPIC_MMIO_BASE)

@@ -58,6 +58,13 @@ enum keel_shutdown_reason {
 #define KEEL_TEST_RO_GPA 0xe0000000u
 #define KEEL_TEST_MMIO_GPA 0xe0001000u
 #define KEEL_TEST_RO_PATTERN 0x6b65656c2d726f21ull
+/*
+ * Test domains only: a page of device registers emulated by the hypervisor that behave like
+ * memory (each byte reads what was last written, initially 0). Every access to it goes through
+ * the hypervisor's instruction emulator, so a guest can check each instruction form against the
+ * same instruction on RAM.
+ */
+#define KEEL_TEST_MMIO_HV_GPA 0xe0002000u
 
 /*
  * Test domains only: a fw_cfg file (QEMU's firmware configuration interface at ports 0x510-0x51b)
