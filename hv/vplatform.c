@@ -64,6 +64,22 @@ struct domain_platform {
 static int domain_platform_init(struct domain *d);
 static int ioapic_mmio(struct vcpu *v, uint64_t gpa, void *buf, unsigned int size, bool write);
 
+/* An MMIO access's bytes as a little-endian value, and back (devices take at most 8). */
+static uint64_t bytes_to_val(const void *buf, unsigned int size)
+{
+    uint64_t v = 0;
+
+    for (unsigned int i = 0; i < MIN(size, 8u); i++)
+        v |= (uint64_t)((const uint8_t *)buf)[i] << (8 * i);
+    return v;
+}
+
+static void val_to_bytes(void *buf, unsigned int size, uint64_t v)
+{
+    for (unsigned int i = 0; i < size; i++)
+        ((uint8_t *)buf)[i] = i < 8 ? (uint8_t)(v >> (8 * i)) : 0;
+}
+
 static struct vcpu_platform *plat(struct vcpu *v)
 {
     return v->platform;
@@ -237,16 +253,16 @@ int vplatform_mmio(struct vcpu *v, uint64_t gpa, void *buf, unsigned int size, b
     if (!p || (gpa & PAGE_MASK) != VLAPIC_MMIO_BASE)
         return ioapic_mmio(v, gpa, buf, size, write);
     /* The model reads 0 and ignores writes for any access other than an aligned dword. */
-    for (unsigned int i = 0; write && i < MIN(size, 4u); i++)
-        val |= (uint32_t)((uint8_t *)buf)[i] << (8 * i);
+    if (write)
+        val = (uint32_t)bytes_to_val(buf, MIN(size, 4u));
     flags = spin_lock_irqsave(&p->lock);
     if (write)
         vlapic_mmio_write(&p->lapic, (uint32_t)(gpa & ~PAGE_MASK), size, val);
     else
         val = vlapic_mmio_read(&p->lapic, (uint32_t)(gpa & ~PAGE_MASK), size);
     spin_unlock_irqrestore(&p->lock, flags);
-    for (unsigned int i = 0; !write && i < size; i++)
-        ((uint8_t *)buf)[i] = i < 4 ? (uint8_t)(val >> (8 * i)) : 0;
+    if (!write)
+        val_to_bytes(buf, size, val);
     if (write) {
         timer_sync(p);
         pass_eoi(p);
@@ -535,16 +551,16 @@ static int hpet_mmio(struct domain_platform *dp, uint64_t gpa, void *buf, unsign
     unsigned long flags;
     uint64_t val = 0;
 
-    for (unsigned int i = 0; write && i < MIN(size, 8u); i++)
-        val |= (uint64_t)((uint8_t *)buf)[i] << (8 * i);
+    if (write)
+        val = bytes_to_val(buf, size);
     flags = spin_lock_irqsave(&dp->lock);
     if (write)
         hpet_mmio_write(&dp->hpet, (uint32_t)(gpa & ~PAGE_MASK), size, val);
     else
         val = hpet_mmio_read(&dp->hpet, (uint32_t)(gpa & ~PAGE_MASK), size);
     spin_unlock_irqrestore(&dp->lock, flags);
-    for (unsigned int i = 0; !write && i < size; i++)
-        ((uint8_t *)buf)[i] = i < 8 ? (uint8_t)(val >> (8 * i)) : 0;
+    if (!write)
+        val_to_bytes(buf, size, val);
     if (write)
         dev_timer_sync(dp);
     return 0;
@@ -578,16 +594,16 @@ static int ioapic_mmio(struct vcpu *v, uint64_t gpa, void *buf, unsigned int siz
         return hpet_mmio(dp, gpa, buf, size, write);
     if (!dp || (gpa & PAGE_MASK) != VIOAPIC_MMIO_BASE)
         return -ENOENT;
-    for (unsigned int i = 0; write && i < MIN(size, 4u); i++)
-        val |= (uint32_t)((uint8_t *)buf)[i] << (8 * i);
+    if (write)
+        val = (uint32_t)bytes_to_val(buf, MIN(size, 4u));
     flags = spin_lock_irqsave(&dp->lock);
     if (write)
         vioapic_mmio_write(&dp->ioapic, (uint32_t)(gpa & ~PAGE_MASK), size, val);
     else
         val = vioapic_mmio_read(&dp->ioapic, (uint32_t)(gpa & ~PAGE_MASK), size);
     spin_unlock_irqrestore(&dp->lock, flags);
-    for (unsigned int i = 0; !write && i < size; i++)
-        ((uint8_t *)buf)[i] = i < 4 ? (uint8_t)(val >> (8 * i)) : 0;
+    if (!write)
+        val_to_bytes(buf, size, val);
     return 0;
 }
 

@@ -47,26 +47,27 @@ static inline uint64_t rdtsc(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
+/* Port I/O is also a compiler barrier: a device may have used guest memory meanwhile (DMA). */
 static inline void outb(uint16_t port, uint8_t v)
 {
-    asm volatile("outb %0, %1" :: "a"(v), "Nd"(port));
+    asm volatile("outb %0, %1" :: "a"(v), "Nd"(port) : "memory");
 }
 
 static inline void outw(uint16_t port, uint16_t v)
 {
-    asm volatile("outw %0, %1" :: "a"(v), "Nd"(port));
+    asm volatile("outw %0, %1" :: "a"(v), "Nd"(port) : "memory");
 }
 
 static inline void outl(uint16_t port, uint32_t v)
 {
-    asm volatile("outl %0, %1" :: "a"(v), "Nd"(port));
+    asm volatile("outl %0, %1" :: "a"(v), "Nd"(port) : "memory");
 }
 
 static inline uint8_t inb(uint16_t port)
 {
     uint8_t v;
 
-    asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port) : "memory");
     return v;
 }
 
@@ -74,7 +75,7 @@ static inline uint16_t inw(uint16_t port)
 {
     uint16_t v;
 
-    asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+    asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port) : "memory");
     return v;
 }
 
@@ -82,7 +83,7 @@ static inline uint32_t inl(uint16_t port)
 {
     uint32_t v;
 
-    asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+    asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port) : "memory");
     return v;
 }
 
