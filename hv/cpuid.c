@@ -9,9 +9,11 @@
 
 #define BIT(n) (1u << (n))
 
-/* Leaf 1: SSE3 PCLMULQDQ SSSE3 CX16 SSE4.1 SSE4.2 MOVBE POPCNT AES RDRAND, PCID. */
+/* Leaf 1: SSE3 PCLMULQDQ SSSE3 CX16 SSE4.1 SSE4.2 x2APIC MOVBE POPCNT AES RDRAND, PCID.
+ * x2APIC is the virtual local APIC's, whatever the host has. */
 static const uint32_t leaf1_ecx_ok = BIT(0) | BIT(1) | BIT(9) | BIT(13) | BIT(17) | BIT(19) |
                                      BIT(20) | BIT(22) | BIT(23) | BIT(25) | BIT(30);
+#define LEAF1_ECX_X2APIC BIT(21)
 /* FPU VME DE PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2. */
 static const uint32_t leaf1_edx_ok = BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) |
                                      BIT(8) | BIT(9) | BIT(11) | BIT(12) | BIT(13) | BIT(15) |
@@ -43,7 +45,7 @@ static void leaf1(const struct vcpu *v, struct cpuid_regs *r)
 {
     unsigned int n = v->domain->nr_vcpus;
 
-    r->ecx = (r->ecx & leaf1_ecx_ok) | BIT(31);     /* a hypervisor is present */
+    r->ecx = (r->ecx & leaf1_ecx_ok) | LEAF1_ECX_X2APIC | BIT(31);  /* and a hypervisor is present */
     r->edx &= leaf1_edx_ok;
     r->ebx = (r->ebx & 0xffff) | (v->id << 24);
     if (n > 1) {

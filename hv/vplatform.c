@@ -297,8 +297,6 @@ int vplatform_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 
     if (!p || (msr != MSR_IA32_APIC_BASE && (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST)))
         return -ENOENT;
-    if (msr == MSR_IA32_APIC_BASE && (val & (1ULL << 10)))
-        return -EPERM;                  /* x2APIC is not offered in CPUID yet */
     flags = spin_lock_irqsave(&p->lock);
     r = msr == MSR_IA32_APIC_BASE ? vlapic_apic_base_write(&p->lapic, val)
                                   : vlapic_msr_write(&p->lapic, msr, val);

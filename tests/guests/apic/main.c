@@ -33,18 +33,29 @@ static void apic_write(uint32_t reg, uint32_t v)
     *(volatile uint32_t *)(APIC + reg) = v;
 }
 
+static volatile bool in_x2apic;
+
+/* MMIO in xAPIC mode, the EOI MSR in x2APIC mode (the page no longer answers). */
+static void eoi(void)
+{
+    if (in_x2apic)
+        asm volatile("wrmsr" :: "c"(0x80b), "a"(0), "d"(0));
+    else
+        apic_write(REG_EOI, 0);
+}
+
 __attribute__((interrupt)) static void ipi_handler(struct interrupt_frame *f)
 {
     (void)f;
     ipi_hits++;
-    apic_write(REG_EOI, 0);
+    eoi();
 }
 
 __attribute__((interrupt)) static void timer_handler(struct interrupt_frame *f)
 {
     (void)f;
     timer_hits++;
-    apic_write(REG_EOI, 0);
+    eoi();
 }
 
 static void self_ipi(uint8_t vector)
@@ -106,6 +117,34 @@ static void check_timer(void)
     report(timer_hits >= 6, "apic-timer-periodic", "%u interrupts", timer_hits);
 }
 
+#define MSR_APIC_BASE 0x1b
+#define X2APIC_MSR(reg) (0x800 + ((reg) >> 4))
+
+/* x2APIC mode: the same registers as MSRs, the SELF IPI register, and #GP on the xAPIC-only way back. */
+static void check_x2apic(void)
+{
+    uint64_t base = rdmsr(MSR_APIC_BASE), v;
+    unsigned int before = ipi_hits;
+    int gp;
+
+    wrmsr(MSR_APIC_BASE, base | (1u << 10));        /* enable x2APIC mode */
+    in_x2apic = true;
+    report(rdmsr(MSR_APIC_BASE) & (1u << 10), "x2apic-enable", "APIC_BASE 0x%lx",
+           (unsigned long)rdmsr(MSR_APIC_BASE));
+    report(rdmsr(X2APIC_MSR(REG_ID)) == 0, "x2apic-id", "x2APIC ID %lu",
+           (unsigned long)rdmsr(X2APIC_MSR(REG_ID)));
+    report((rdmsr(X2APIC_MSR(REG_VERSION)) & 0xff) >= 0x10, "x2apic-version", "version 0x%lx",
+           (unsigned long)rdmsr(X2APIC_MSR(REG_VERSION)));
+    asm volatile("sti");
+    wrmsr(0x83f, VEC_IPI);                          /* SELF IPI */
+    asm volatile("nop; cli");
+    report(ipi_hits == before + 1, "x2apic-self-ipi", "%u deliveries", ipi_hits - before);
+    gp = rdmsr_safe(X2APIC_MSR(REG_ICR_HI), &v);    /* no ICR2 in x2APIC mode */
+    report(gp == GP_VECTOR, "x2apic-reserved-register-gp", "%s", guest_exception_name(gp));
+    gp = wrmsr_safe(MSR_APIC_BASE, base & ~(1ull << 10));   /* x2APIC -> xAPIC is illegal */
+    report(gp == GP_VECTOR, "x2apic-to-xapic-gp", "%s", guest_exception_name(gp));
+}
+
 void guest_main(const struct keel_start_info *si)
 {
     (void)si;
@@ -114,4 +153,5 @@ void guest_main(const struct keel_start_info *si)
     check_identity();
     check_ipis();
     check_timer();
+    check_x2apic();
 }
