@@ -121,8 +121,7 @@ static void deliver_event(struct vcpu *v, struct vcpu_state *st, const struct x8
 
 int emulate_unbacked_access(struct vcpu *v, struct vcpu_state *st, char *why, size_t why_len)
 {
-    static struct x86_emul_state es_per_cpu[64];
-    struct x86_emul_state *es = &es_per_cpu[v->pcpu % 64];
+    struct x86_emul_state es_store, *es = &es_store;     /* under 1 KiB: the stack has room */
     struct emul_ctx c = { .v = v, .st = st, .es = es };
     uint8_t bytes[X86_MAX_INSN_LEN];
     size_t n = vcpu_fetch_insn(v, st, bytes);

@@ -31,16 +31,11 @@ static struct guest_test tests[MAX_TESTS];
 static unsigned int nr_tests;
 static unsigned int next_cpu;
 
-static bool word_value(const char *s, const char *key, char *buf, size_t size)
-{
-    return cmdline_get(s, key, buf, size);
-}
-
 static int parse_expect(struct guest_test *t, const char *s)
 {
     char v[64];
 
-    if (!word_value(s, "expect", v, sizeof(v)) || !strcmp(v, "poweroff"))
+    if (!cmdline_get(s, "expect", v, sizeof(v)) || !strcmp(v, "poweroff"))
         t->expect = EXPECT_POWEROFF;
     else if (!strcmp(v, "triple-fault"))
         t->expect = EXPECT_TRIPLE_FAULT;
@@ -64,15 +59,15 @@ static int parse_test(struct guest_test *t, const char *s)
     t->mem = MiB(16);
     t->vcpus = 1;
     t->timeout_s = DEFAULT_TIMEOUT_S;
-    if (word_value(s, "mem", v, sizeof(v)) && cmdline_parse_u64(v, strlen(v), &t->mem))
+    if (cmdline_get(s, "mem", v, sizeof(v)) && cmdline_parse_u64(v, strlen(v), &t->mem))
         return -EINVAL;
-    if (word_value(s, "vcpus", v, sizeof(v)) && (cmdline_parse_u64(v, strlen(v), &n) || !n || n > 64))
+    if (cmdline_get(s, "vcpus", v, sizeof(v)) && (cmdline_parse_u64(v, strlen(v), &n) || !n || n > 64))
         return -EINVAL;
-    t->vcpus = word_value(s, "vcpus", v, sizeof(v)) ? (unsigned int)n : 1;
-    if (word_value(s, "timeout", v, sizeof(v)) && !cmdline_parse_u64(v, strlen(v), &n))
+    t->vcpus = cmdline_get(s, "vcpus", v, sizeof(v)) ? (unsigned int)n : 1;
+    if (cmdline_get(s, "timeout", v, sizeof(v)) && !cmdline_parse_u64(v, strlen(v), &n))
         t->timeout_s = (unsigned int)n;
-    word_value(s, "group", t->group, sizeof(t->group));
-    word_value(s, "arg", t->arg, sizeof(t->arg));
+    cmdline_get(s, "group", t->group, sizeof(t->group));
+    cmdline_get(s, "arg", t->arg, sizeof(t->arg));
     return parse_expect(t, s);
 }
 

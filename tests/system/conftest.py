@@ -17,10 +17,13 @@ def pytest_configure(config):
 @pytest.fixture(autouse=True)
 def _name_and_host(request, record_property):
     marker = request.node.get_closest_marker("where")
-    record_property("where", marker.args[0] if marker else "host")
+    callspec = getattr(request.node, "callspec", None)
+    params = callspec.params if callspec else {}
+    record_property("where", params.get("host") or (marker.args[0] if marker else "host"))
     tier = request.node.get_closest_marker("tier")
     name = request.node.name.removeprefix("test_").replace("_", "-")
-    callspec = getattr(request.node, "callspec", None)
-    if callspec and "name" in callspec.params:
-        name = callspec.params["name"]
+    if "name" in params:
+        name = params["name"]
+    elif "host" in params:              # the host is printed as where it ran, not in the name
+        name = request.node.originalname.removeprefix("test_").replace("_", "-")
     record_property("name", f"{tier.args[0] if tier else 'system'}/{name}")

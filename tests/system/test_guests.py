@@ -58,47 +58,23 @@ def check_summary(host):
         run.expect(r"svm: CPU \d+ used all 2 ASIDs; reusing them", "ASID reuse")
 
 
+# Every guest on every test host: QEMU with AMD-V, Bochs with VT-x on 2 CPUs and on 1.
+HOSTS = [pytest.param("qemu-svm", id="qemu-svm"),
+         pytest.param("bochs-vmx", id="bochs-vmx", marks=pytest.mark.slow),
+         pytest.param("bochs-vmx-1cpu", id="bochs-vmx-1cpu", marks=pytest.mark.slow)]
+
+
 @pytest.mark.tier("guest")
-@pytest.mark.where("qemu-svm")
+@pytest.mark.parametrize("host", HOSTS)
 @pytest.mark.parametrize("name", GUESTS)
-def test_guest_svm(name):
-    check_guest("qemu-svm", name)
+def test_guest(host, name):
+    check_guest(host, name)
 
 
 @pytest.mark.tier("guest")
-@pytest.mark.where("qemu-svm")
-def test_guests_svm_summary():
-    check_summary("qemu-svm")
-
-
-@pytest.mark.slow
-@pytest.mark.tier("guest")
-@pytest.mark.where("bochs-vmx")
-@pytest.mark.parametrize("name", GUESTS)
-def test_guest_vmx(name):
-    check_guest("bochs-vmx", name)
-
-
-@pytest.mark.slow
-@pytest.mark.tier("guest")
-@pytest.mark.where("bochs-vmx")
-def test_guests_vmx_summary():
-    check_summary("bochs-vmx")
-
-
-@pytest.mark.slow
-@pytest.mark.tier("guest")
-@pytest.mark.where("bochs-vmx-1cpu")
-@pytest.mark.parametrize("name", GUESTS)
-def test_guest_vmx_1cpu(name):
-    check_guest("bochs-vmx-1cpu", name)
-
-
-@pytest.mark.slow
-@pytest.mark.tier("guest")
-@pytest.mark.where("bochs-vmx-1cpu")
-def test_guests_vmx_1cpu_summary():
-    check_summary("bochs-vmx-1cpu")
+@pytest.mark.parametrize("host", HOSTS)
+def test_guests_summary(host):
+    check_summary(host)
 
 
 @pytest.mark.slow
