@@ -2,6 +2,7 @@
 # `make run` / `make test` / `make bench` install missing Debian packages first (`make deps`).
 
 BUILD      ?= build
+.DEFAULT_GOAL := all
 CC         := gcc
 LD         := ld
 HOSTCC     ?= gcc

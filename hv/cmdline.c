@@ -108,6 +108,53 @@ static int suffix_shift(char c)
     }
 }
 
+/* A decimal CPU number at s[*i]; -EINVAL if none, -ERANGE above 63. */
+static int parse_cpu(const char *s, size_t len, size_t *i, unsigned int *cpu)
+{
+    size_t start = *i;
+    unsigned int n = 0;
+
+    for (; *i < len && s[*i] >= '0' && s[*i] <= '9' && *i - start < 3; (*i)++)
+        n = n * 10 + (unsigned int)(s[*i] - '0');
+    if (*i == start || (*i < len && s[*i] >= '0' && s[*i] <= '9'))
+        return *i == start ? -EINVAL : -ERANGE;
+    if (n > 63)
+        return -ERANGE;
+    *cpu = n;
+    return 0;
+}
+
+int cmdline_parse_cpus(const char *s, size_t len, uint64_t *mask)
+{
+    uint64_t m = 0;
+    size_t i = 0;
+
+    for (;;) {
+        unsigned int lo, hi;
+        int r = parse_cpu(s, len, &i, &lo);
+
+        if (r)
+            return r;
+        hi = lo;
+        if (i < len && s[i] == '-') {
+            i++;
+            if ((r = parse_cpu(s, len, &i, &hi)))
+                return r;
+            if (hi < lo)
+                return -EINVAL;
+        }
+        for (unsigned int c = lo; c <= hi; c++)
+            m |= 1ULL << c;
+        if (i >= len || s[i] != ',')
+            break;
+        i++;
+    }
+    if (i != len)
+        return -EINVAL;
+    *mask = m;
+    return 0;
+}
+
 int cmdline_parse_u64(const char *s, size_t len, uint64_t *out)
 {
     unsigned int base = 10;

@@ -104,8 +104,10 @@ static void p2m_flush_hook(struct p2m *p2m)
     hvm->p2m_flush(p2m->owner);
 }
 
-static int create_vcpus(struct domain *d, unsigned int n)
+static int create_vcpus(struct domain *d, const struct domain_config *cfg)
 {
+    unsigned int n = cfg->nr_vcpus;
+
     for (unsigned int i = 0; i < n; i++) {
         struct vcpu *v = kzalloc(sizeof(*v));
 
@@ -114,6 +116,8 @@ static int create_vcpus(struct domain *d, unsigned int n)
         v->domain = d;
         v->id = i;
         v->pending_irq = -1;
+        v->affinity = cfg->affinity ? cfg->affinity : ~0ULL;
+        v->soft_affinity = cfg->soft_affinity;
         *(uint16_t *)&v->fpu[0] = 0x37f;            /* FXSAVE image after FNINIT: FCW */
         *(uint32_t *)&v->fpu[24] = 0x1f80;          /* and MXCSR with every exception masked */
         d->vcpus[i] = v;
@@ -139,7 +143,8 @@ struct domain *domain_create(const struct domain_config *cfg, int *err)
     if (!d)
         return NULL;
     if (!cfg->nr_vcpus || cfg->nr_vcpus > DOMAIN_MAX_VCPUS || cfg->ram_bytes < MiB(1) ||
-        (cfg->ram_bytes & (PAGE_SIZE - 1)) || cfg->ram_bytes > GiB(3)) {
+        (cfg->ram_bytes & (PAGE_SIZE - 1)) || cfg->ram_bytes > GiB(3) ||
+        cfg->weight > SCHED_WEIGHT_MAX || (cfg->affinity && !(cfg->affinity & sched_online_mask()))) {
         *err = -EINVAL;
         kfree(d);
         return NULL;
@@ -148,6 +153,7 @@ struct domain *domain_create(const struct domain_config *cfg, int *err)
     snprintf(d->name, sizeof(d->name), "%s", cfg->name);
     d->flags = cfg->flags;
     d->ram_bytes = cfg->ram_bytes;
+    d->weight = cfg->weight ? cfg->weight : SCHED_WEIGHT_DEFAULT;
     reset_cache_state(d);
     if (p2m_init(&d->p2m, hvm->p2m_format)) {
         kfree(d);
@@ -159,7 +165,7 @@ struct domain *domain_create(const struct domain_config *cfg, int *err)
     if (!*err && (d->flags & DOMF_TEST_DEVICES))
         *err = add_test_devices(d);
     if (!*err)
-        *err = create_vcpus(d, cfg->nr_vcpus);
+        *err = create_vcpus(d, cfg);
     if (!*err)
         *err = vplatform_init(d);
     if (*err) {

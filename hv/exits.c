@@ -5,8 +5,10 @@
 #include <keel/exits.h>
 #include <keel/guest_mem.h>
 #include <keel/hvm.h>
+#include <keel/percpu.h>
 #include <keel/printk.h>
 #include <keel/string.h>
+#include <keel/sched.h>
 #include <keel/vplatform.h>
 #include <public/keel/abi.h>
 
@@ -98,6 +100,13 @@ static void handle_wrmsr(struct vcpu *v, struct vm_exit *e)
     exit_skip_insn(v, e);
 }
 
+/* HLT waits for an interrupt: one already pending ends it at once. */
+static bool nothing_pending(struct vcpu *v)
+{
+    return v->pending_irq < 0 && !v->pending_nmi && vplatform_pending_irq(v) < 0 &&
+           !vplatform_startup_pending(v);
+}
+
 static void handle_hlt(struct vcpu *v, struct vm_exit *e)
 {
     struct vcpu_state st;
@@ -105,15 +114,18 @@ static void handle_hlt(struct vcpu *v, struct vm_exit *e)
     hvm->get_state(v, &st);
     if (!exit_skip_insn(v, e))
         return;
-    /* HLT waits for an interrupt: one already pending ends it at once. */
-    if ((v->pending_irq < 0 && vplatform_pending_irq(v) < 0) || !(st.rflags & X86_RFLAGS_IF))
-        v->halted = true;           /* until an interrupt for it arrives, or its domain stops */
+    if (!(st.rflags & X86_RFLAGS_IF))
+        sched_block(v, vplatform_no_startup);   /* only NMI, INIT or SIPI (or the end) */
+    else
+        sched_block(v, nothing_pending);        /* until an interrupt for it, or the end */
 }
 
-void vcpu_prepare_entry(struct vcpu *v)
+bool vcpu_prepare_entry(struct vcpu *v)
 {
     int vec;
 
+    if (!vplatform_startup(v))
+        return false;
     if (v->pending_nmi && hvm->inject_nmi(v))
         v->pending_nmi = false;
     else if (v->pending_irq >= 0) {
@@ -125,6 +137,7 @@ void vcpu_prepare_entry(struct vcpu *v)
     } else {
         vplatform_deliver_extint(v);
     }
+    return true;
 }
 
 static int64_t hypercall(struct vcpu *v, uint64_t nr, uint64_t a0, uint64_t a1)
@@ -137,6 +150,14 @@ static int64_t hypercall(struct vcpu *v, uint64_t nr, uint64_t a0, uint64_t a1)
         return 0;
     case KEEL_HC_NOP:
         return 0;
+    case KEEL_HC_RUNTIME:
+        if (a0 > 1)
+            return -EINVAL;
+        return (int64_t)(a0 ? sched_vcpu_runtime(v) : sched_domain_runtime(v->domain)) & INT64_MAX;
+    case KEEL_HC_TEST_WHERE:
+        if (!(v->domain->flags & DOMF_TEST_DEVICES))
+            return -ENOSYS;
+        return this_cpu()->id;
     case KEEL_HC_TEST_FAILED:
         if (!(v->domain->flags & DOMF_TEST_DEVICES))
             return -ENOSYS;

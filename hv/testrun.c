@@ -19,7 +19,8 @@ enum expect { EXPECT_POWEROFF, EXPECT_TRIPLE_FAULT, EXPECT_CRASH };
 struct guest_test {
     char name[DOMAIN_NAME_LEN], group[16], expect_text[48], arg[64];
     uint64_t mem;
-    unsigned int vcpus, timeout_s, passed, failed;
+    unsigned int vcpus, timeout_s, passed, failed, weight;
+    uint64_t cpus, soft_cpus;           /* affinity; 0: any */
     enum expect expect;
     bool done_line;
     const void *image;
@@ -29,7 +30,6 @@ struct guest_test {
 
 static struct guest_test tests[MAX_TESTS];
 static unsigned int nr_tests;
-static unsigned int next_cpu;
 
 static int parse_expect(struct guest_test *t, const char *s)
 {
@@ -66,6 +66,14 @@ static int parse_test(struct guest_test *t, const char *s)
     t->vcpus = cmdline_get(s, "vcpus", v, sizeof(v)) ? (unsigned int)n : 1;
     if (cmdline_get(s, "timeout", v, sizeof(v)) && !cmdline_parse_u64(v, strlen(v), &n))
         t->timeout_s = (unsigned int)n;
+    if (cmdline_get(s, "weight", v, sizeof(v)) &&
+        (cmdline_parse_u64(v, strlen(v), &n) || !n || n > SCHED_WEIGHT_MAX))
+        return -EINVAL;
+    t->weight = cmdline_get(s, "weight", v, sizeof(v)) ? (unsigned int)n : 0;
+    if (cmdline_get(s, "cpus", v, sizeof(v)) && cmdline_parse_cpus(v, strlen(v), &t->cpus))
+        return -EINVAL;
+    if (cmdline_get(s, "soft", v, sizeof(v)) && cmdline_parse_cpus(v, strlen(v), &t->soft_cpus))
+        return -EINVAL;
     cmdline_get(s, "group", t->group, sizeof(t->group));
     cmdline_get(s, "arg", t->arg, sizeof(t->arg));
     return parse_expect(t, s);
@@ -112,16 +120,6 @@ static void watchdog_fired(struct timer *tm)
     domain_crash(tm->data, "no verdict within %u s: stopped", t->timeout_s);
 }
 
-static unsigned int pick_cpu(void)
-{
-    unsigned int n = nr_cpus_online, cpu;
-
-    do {
-        cpu = n > 1 ? 1 + next_cpu++ % (n - 1) : 0;     /* other CPUs first: CPU 0 watches */
-    } while (!cpus[cpu]);
-    return cpu;
-}
-
 static int load_guest(struct guest_test *t, struct domain *d)
 {
     struct keel_start_info si = {
@@ -143,7 +141,10 @@ static int load_guest(struct guest_test *t, struct domain *d)
 static bool start_test(struct guest_test *t)
 {
     struct domain_config cfg = { .name = t->name, .ram_bytes = t->mem, .nr_vcpus = t->vcpus,
-                                 .flags = DOMF_TEST_DEVICES | DOMF_DEBUG_CONSOLE };
+                                 .flags = DOMF_TEST_DEVICES | DOMF_DEBUG_CONSOLE,
+                                 .weight = t->weight, .soft_affinity = t->soft_cpus,
+                                 /* a CPU list beyond this machine's CPUs means all of them */
+                                 .affinity = t->cpus & sched_online_mask() };
     int err;
 
     t->d = domain_create(&cfg, &err);
@@ -159,7 +160,7 @@ static bool start_test(struct guest_test *t)
     t->d->state = DOMAIN_RUNNING;
     timer_init(&t->d->watchdog, watchdog_fired, t->d);
     timer_set(&t->d->watchdog, now_ns() + t->timeout_s * NSEC_PER_SEC);
-    sched_assign(t->d->vcpus[0], pick_cpu());   /* further vCPUs wait for INIT/SIPI */
+    sched_domain_start(t->d);                   /* vCPU 0 runs; the others wait for INIT/SIPI */
     return true;
 }
 
@@ -186,9 +187,10 @@ static void wait_group(unsigned int first, unsigned int end)
         irq_disable();
         if (!all_stopped(first, end)) {
             timer_set(&poll, now_ns() + 10 * NSEC_PER_MSEC);
-            safe_halt();
+            sched_idle();
+        } else {
+            irq_enable();
         }
-        irq_enable();
     }
     timer_cancel(&poll);
 }

@@ -126,13 +126,10 @@ static void pass_eoi(struct vcpu_platform *p)
     spin_unlock_irqrestore(&dp->lock, flags);
 }
 
-/* Something may have become pending for v: let it run if it was halted. */
+/* Something may have become pending for v: it must see it (and run, if it was halted). */
 static void wake(struct vcpu *v)
 {
-    if (v->halted) {
-        v->halted = false;
-        sched_kick(v);
-    }
+    sched_wake(v);
 }
 
 static void timer_sync(struct vcpu_platform *p);
@@ -318,6 +315,54 @@ int vplatform_pending_irq(struct vcpu *v)
     vec = vlapic_pending_irq(&p->lapic);
     spin_unlock_irqrestore(&p->lock, flags);
     return vec;
+}
+
+/* NMI, INIT or SIPI accepted by v's local APIC and not yet taken. */
+bool vplatform_startup_pending(struct vcpu *v)
+{
+    struct vcpu_platform *p = plat(v);
+
+    return p && (__atomic_load_n(&p->lapic.s.events, __ATOMIC_SEQ_CST) &
+                 (VLAPIC_EV_NMI | VLAPIC_EV_INIT | VLAPIC_EV_SIPI));
+}
+
+bool vplatform_no_startup(struct vcpu *v)
+{
+    return !v->pending_nmi && !vplatform_startup_pending(v);
+}
+
+/* INIT: the local APIC and the vCPU go to their INIT state, waiting for a SIPI, which starts
+ * the vCPU in real mode at vector:0000 (the SIPI is ignored unless the vCPU waits for one). */
+bool vplatform_startup(struct vcpu *v)
+{
+    struct vcpu_platform *p = plat(v);
+    unsigned long flags;
+    bool init, sipi;
+    uint8_t vec = 0;
+
+    if (!p)
+        return true;
+    flags = spin_lock_irqsave(&p->lock);
+    if (vlapic_take_nmi(&p->lapic))
+        v->pending_nmi = true;
+    init = vlapic_take_init(&p->lapic);
+    if (init)
+        vlapic_reset(&p->lapic);
+    sipi = vlapic_take_sipi(&p->lapic, &vec);
+    spin_unlock_irqrestore(&p->lock, flags);
+    if (init) {
+        v->wait_sipi = true;
+        v->pending_irq = -1;
+        v->pending_nmi = false;
+        timer_sync(p);
+    }
+    if (sipi && v->wait_sipi) {
+        hvm->vcpu_reset(v, (uint16_t)(vec << 8), 0);
+        v->wait_sipi = false;
+    }
+    if (v->wait_sipi)
+        sched_block(v, vplatform_no_startup);
+    return !v->wait_sipi;
 }
 
 void vplatform_ack(struct vcpu *v, uint8_t vector)

@@ -507,6 +507,50 @@ static void test_opts_boot_cmdlines(void **state)
     assert_int_equal(opts.test_exit, TEST_EXIT_BOCHS);
 }
 
+/* --- cmdline_parse_cpus ----------------------------------------------------------------------- */
+
+static int cpus(const char *s, uint64_t *m)
+{
+    return cmdline_parse_cpus(s, strlen(s), m);
+}
+
+static void test_cpus_lists(void **state)
+{
+    uint64_t m = 0;
+
+    (void)state;
+    assert_int_equal(cpus("0", &m), 0);
+    assert_int_equal(m, 0x1);
+    assert_int_equal(cpus("1,3", &m), 0);
+    assert_int_equal(m, 0xa);
+    assert_int_equal(cpus("0-2,5", &m), 0);
+    assert_int_equal(m, 0x27);
+    assert_int_equal(cpus("63", &m), 0);
+    assert_true(m == 1ULL << 63);
+    assert_int_equal(cpus("0-63", &m), 0);
+    assert_true(m == ~0ULL);
+    assert_int_equal(cpus("2-2,2", &m), 0);
+    assert_int_equal(m, 0x4);
+}
+
+static void test_cpus_malformed(void **state)
+{
+    static const char *const bad[] = { "", ",", "1,", ",1", "1-", "-1", "3-1", "a", "1;2", "1 2",
+                                       "1--2", "0x1" };
+    uint64_t m = 0x55;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(cpus(bad[i], &m), -EINVAL);
+    assert_int_equal(cpus("64", &m), -ERANGE);
+    assert_int_equal(cpus("0-64", &m), -ERANGE);
+    assert_int_equal(cpus("1000", &m), -ERANGE);
+    assert_int_equal(cpus("00000001", &m), -ERANGE);
+    assert_int_equal(m, 0x55);              /* untouched on error */
+    assert_int_equal(cmdline_parse_cpus("1,2", 1, &m), 0);     /* len is respected */
+    assert_int_equal(m, 0x2);
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, reset_opts)
 
 int main(void)
@@ -536,6 +580,8 @@ int main(void)
         T(test_u64_garbage),
         T(test_u64_empty_and_bare_prefix),
         T(test_u64_respects_len),
+        T(test_cpus_lists),
+        T(test_cpus_malformed),
         T(test_opts_initial),
         T(test_opts_empty_keeps_defaults),
         T(test_opts_console_ports),

@@ -13,6 +13,9 @@ bool cmdline_find(const char *cmdline, const char *key, const char **val, size_t
 bool cmdline_get(const char *cmdline, const char *key, char *buf, size_t size);
 /* Parses a decimal or 0x-prefixed number with an optional K/M/G suffix; -EINVAL if malformed. */
 int cmdline_parse_u64(const char *s, size_t len, uint64_t *out);
+/* Parses a CPU list such as "0", "1,3" or "0-2,5" (CPUs 0-63) into a mask; -EINVAL if malformed
+ * or empty, -ERANGE for a CPU above 63. */
+int cmdline_parse_cpus(const char *s, size_t len, uint64_t *mask);
 
 /* The options the hypervisor understands, decoded once at boot. */
 enum test_exit_kind { TEST_EXIT_NONE, TEST_EXIT_QEMU, TEST_EXIT_BOCHS };

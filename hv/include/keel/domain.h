@@ -38,7 +38,12 @@ struct vcpu {
     void *arch;                         /* the backend's state (VMCB or VMCS) */
     unsigned int pcpu;                  /* physical CPU it runs on */
     volatile bool runnable;             /* false once its domain stopped */
-    bool halted;
+    volatile bool halted;               /* blocked: in HLT, or waiting for a SIPI */
+    bool wait_sipi;                     /* after INIT (and at power-on for APs) until a SIPI */
+    uint64_t affinity;                  /* physical CPUs it may run on (bit n: CPU n) */
+    uint64_t soft_affinity;             /* those it prefers, among them */
+    uint64_t vruntime;                  /* run time scaled by its domain's weight: fairness */
+    uint64_t runtime_ns;                /* time spent in the guest and handling its exits */
     int pending_irq;                    /* external interrupt vector to deliver, or -1 */
     void *platform;                     /* its local APIC and timer (hv/vplatform.c) */
     bool pending_nmi;
@@ -84,6 +89,7 @@ struct domain {
     bool live;                          /* fully created, counted in nr_domains */
     uint64_t created_ns;                /* guest time 0 of its devices */
     void *platform;                     /* its IOAPIC, PIC and PIT (hv/vplatform.c) */
+    unsigned int weight;                /* its share of a contended CPU (SCHED_WEIGHT_DEFAULT) */
 };
 
 struct domain_config {
@@ -91,6 +97,9 @@ struct domain_config {
     uint64_t ram_bytes;
     unsigned int nr_vcpus;
     unsigned int flags;
+    unsigned int weight;                /* 0: SCHED_WEIGHT_DEFAULT */
+    uint64_t affinity;                  /* physical CPUs for every vCPU; 0: all */
+    uint64_t soft_affinity;             /* preferred ones; 0: no preference */
 };
 
 /* Creates a domain with its RAM (zeroed) and vCPUs in the reset state; NULL with *err set. */

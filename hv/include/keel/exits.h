@@ -9,8 +9,9 @@
 struct vcpu_state;
 
 void vcpu_handle_exit(struct vcpu *v, struct vm_exit *e);
-/* Just before each entry: delivers a pending interrupt, or asks for the window to do so. */
-void vcpu_prepare_entry(struct vcpu *v);
+/* Just before each entry: takes INIT and SIPI, delivers a pending interrupt or asks for the
+ * window to do so; false if the vCPU must not enter (it waits for a SIPI). */
+bool vcpu_prepare_entry(struct vcpu *v);
 
 /* CPUID as the guest sees it (hv/cpuid.c). */
 void cpuid_policy(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r);

@@ -46,6 +46,9 @@ struct percpu {
     struct vcpu *fpu_owner;         /* whose FPU/SSE state the registers hold */
     struct timer slice_timer;
     volatile bool need_resched;
+    bool idle;                      /* halted in sched_idle: work may be sent here */
+    uint64_t slice_start;           /* now_ns() when the current slice began */
+    uint64_t vruntime_floor;        /* the largest vruntime picked here: where newcomers start */
     void *hvm;                      /* the backend's per-CPU state */
 };
 

@@ -29,5 +29,10 @@ bool vplatform_deliver_extint(struct vcpu *v);
  * ACPI PM block (VPLATFORM_PM_BASE) and fw_cfg (0x510-0x51b): 0, or -ENOENT. */
 int vplatform_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, uint32_t *val);
 void vplatform_ack(struct vcpu *v, uint8_t vector);
+/* Takes NMI, INIT and SIPI from v's local APIC; false while v waits for a SIPI (it blocks). */
+bool vplatform_startup(struct vcpu *v);
+/* NMI, INIT or SIPI waiting to be taken; and its negation, for sched_block. */
+bool vplatform_startup_pending(struct vcpu *v);
+bool vplatform_no_startup(struct vcpu *v);
 
 #endif

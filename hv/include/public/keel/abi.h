@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#define KEEL_ABI_VERSION 1
+#define KEEL_ABI_VERSION 2
 
 /* CPUID leaf 0x40000000: EAX = highest Keel leaf, EBX/ECX/EDX = "KeelKeelKeel". */
 #define KEEL_CPUID_BASE 0x40000000u
@@ -30,6 +30,8 @@ enum keel_hypercall {
                                    to the calling vCPU as soon as it can take one */
     KEEL_HC_TEST_NMI = 5,       /* test domains: deliver an NMI to the calling vCPU as soon as it
                                    can take one (not while it is handling one) */
+    KEEL_HC_RUNTIME = 6,        /* (which): ns the calling domain (0) or vCPU (1) has run */
+    KEEL_HC_TEST_WHERE = 7,     /* test domains: the physical CPU running the calling vCPU */
 };
 
 enum keel_shutdown_reason {
