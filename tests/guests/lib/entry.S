@@ -6,6 +6,10 @@
  * first 4 GiB with 2 MiB pages (that also covers KEEL_TEST_RO_GPA and KEEL_TEST_MMIO_GPA), enter
  * long mode and call guest_start() in C.
  *
+ * Other vCPUs, started by INIT and a SIPI with vector GUEST_LOAD_ADDR >> 12, arrive here too, in
+ * real mode at the same address; their APIC ID (CPUID leaf 1) is not 0. They reuse the boot
+ * vCPU's tables, take a stack of their own and call guest_ap_start(apic_id) (lib/smp.c).
+ *
  * guest_call_pm32() and guest_rm_thunk32 take a long-mode guest down to 32-bit protected mode
  * (paging off) or real mode for a while and back. 16-bit code and the data it touches live in
  * .text16/.data16, which the linker script keeps in the image's first 64 KiB, so real-mode
@@ -26,10 +30,18 @@ _start:
     cld
     mov %cs, %ax
     mov %ax, %ds
+    mov %ebx, %esi                          /* the start info's address, on the boot vCPU */
+    mov $1, %eax
+    cpuid
+    shr $24, %ebx                           /* initial APIC ID */
     lgdtl RM(guest_gdt_ptr)
     mov $(CR0_PE | CR0_ET | CR0_NE), %eax   /* CR0 is undefined at entry: set all of it */
     mov %eax, %cr0
+    test %ebx, %ebx
+    jnz 1f
+    mov %esi, %ebx
     ljmpl $GUEST_CS32, $entry32
+1:  ljmpl $GUEST_CS32, $ap_entry32
 
     .code32
 entry32:
@@ -96,6 +108,47 @@ entry64:
     xor %ebp, %ebp
     mov %ebx, %edi
     call guest_start                        /* does not return */
+3:  cli
+    hlt
+    jmp 3b
+
+/* An AP, in 32-bit protected mode with EBX = its APIC ID. */
+    .code32
+ap_entry32:
+    mov $GUEST_DS, %ax
+    mov %ax, %ds
+    mov %ax, %es
+    mov %ax, %ss
+    mov %ax, %fs
+    mov %ax, %gs
+    cmp $GUEST_MAX_CPUS, %ebx
+    jae 3f                                  /* no stack for it: it stays here */
+    lea 1(%ebx), %esp
+    shl $GUEST_AP_STACK_SHIFT, %esp
+    add $guest_ap_stacks, %esp
+    /* The TSS is shared (nothing here switches stacks through it): clear its busy bit first.
+     * APs start one at a time, so no two of them do this at once. */
+    andb $~0x02, guest_gdt + GUEST_TSS + 5
+    mov $GUEST_TSS, %ax
+    ltr %ax
+    mov $CR4_PAE, %eax
+    mov %eax, %cr4
+    mov $guest_pml4, %eax
+    mov %eax, %cr3
+    mov $MSR_EFER, %ecx
+    rdmsr
+    or $EFER_LME, %eax
+    wrmsr
+    mov %cr0, %eax
+    or $CR0_PG, %eax
+    mov %eax, %cr0
+    ljmp $GUEST_CS64, $ap_entry64
+
+    .code64
+ap_entry64:
+    xor %ebp, %ebp
+    mov %ebx, %edi
+    call guest_ap_start                     /* does not return */
 3:  cli
     hlt
     jmp 3b
@@ -297,3 +350,6 @@ guest_tss:
 guest_boot_stack:
     .skip 16384
 guest_boot_stack_top:
+    .globl guest_ap_stacks
+guest_ap_stacks:                            /* APIC ID n uses slot n (slot 0 unused) */
+    .skip GUEST_MAX_CPUS << GUEST_AP_STACK_SHIFT

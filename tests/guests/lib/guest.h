@@ -93,6 +93,27 @@ void guest_idt_set_present(int vector, bool present);
 /* Points vector (32-47) at an interrupt stub of the test's own (it must end with IRETQ). */
 void guest_idt_set_handler(int vector, void (*stub)(void));
 const char *guest_exception_name(int vector);
+/* Loads the IDT on this vCPU (the boot vCPU's library does it; lib/smp.c for the others). */
+void guest_idt_load(void);
+struct guest_interrupt_frame;           /* for __attribute__((interrupt)) handlers */
+
+/*
+ * lib/smp.c: other vCPUs, through the xAPIC registers. guest_smp_start() sends INIT and SIPI to
+ * APIC IDs 1..nr_vcpus-1 and returns how many vCPUs are online; each then halts and runs what
+ * guest_smp_call() gives it (woken by an IPI with GUEST_VEC_WAKE). Only vCPU 0 may print or
+ * report; functions run elsewhere must not raise exceptions.
+ */
+#define GUEST_VEC_WAKE 47
+uint32_t guest_apic_read(uint32_t reg);
+void guest_apic_write(uint32_t reg, uint32_t val);
+void guest_apic_enable(void);
+void guest_apic_eoi(void);
+void guest_send_ipi(uint32_t dest_apic_id, uint32_t icr_lo);   /* waits until it is sent */
+unsigned int guest_cpu_id(void);        /* the local APIC ID: vCPU n has n */
+unsigned int guest_smp_start(void);
+uint32_t guest_cpus_online(void);       /* bit n: vCPU n runs the library */
+bool guest_smp_call(unsigned int cpu, void (*fn)(unsigned int cpu, void *arg), void *arg);
+bool guest_smp_wait(unsigned int cpu, unsigned long spins);     /* false if still busy */
 
 /* lib/paging.c: page tables in the three x86 formats, built from a static pool of pages. */
 #define PTE_P   (1ull << 0)

@@ -9,6 +9,9 @@
 #define GUEST_RM_SEG        (GUEST_LOAD_ADDR >> 4)  /* real-mode CS/DS that address the image */
 #define GUEST_RM_STACK      0x8000      /* real-mode SS:SP = 0:0x8000; free RAM below start info */
 
+#define GUEST_MAX_CPUS      16          /* vCPUs the library can start (APIC IDs 0-15) */
+#define GUEST_AP_STACK_SHIFT 13         /* 8 KiB of stack per AP */
+
 /* GDT selectors (lib/entry.S builds the table). */
 #define GUEST_CS32          0x08        /* flat 32-bit code */
 #define GUEST_DS            0x10        /* flat data, used in every mode */

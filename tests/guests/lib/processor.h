@@ -104,6 +104,11 @@ GUEST_DEFINE_CR(3)
 GUEST_DEFINE_CR(4)
 #undef GUEST_DEFINE_CR
 
+static inline void cpu_relax(void)
+{
+    asm volatile("pause" ::: "memory");
+}
+
 static inline void invlpg(uint64_t va)
 {
     asm volatile("invlpg (%0)" :: "r"(va) : "memory");

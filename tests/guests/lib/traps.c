@@ -59,13 +59,18 @@ void guest_idt_set_handler(int vector, void (*stub)(void))
     guest_idt_set_present(vector, true);
 }
 
-void guest_traps_init(void)
+void guest_idt_load(void)
 {
     struct {
         uint16_t limit;
         uint64_t base;
     } __attribute__((packed)) idtr = { sizeof(idt) - 1, (uintptr_t)idt };
 
+    asm volatile("lidt %0" :: "m"(idtr));
+}
+
+void guest_traps_init(void)
+{
     for (int v = 0; v < 32; v++) {
         uint64_t stub = (uintptr_t)guest_trap_stubs + 16 * v;
 
@@ -77,7 +82,7 @@ void guest_traps_init(void)
         };
         guest_idt_set_present(v, true);
     }
-    asm volatile("lidt %0" :: "m"(idtr));
+    guest_idt_load();
 }
 
 int guest_catch(void (*fn)(void *), void *arg)
