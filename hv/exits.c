@@ -157,7 +157,7 @@ static int64_t hypercall(struct vcpu *v, uint64_t nr, uint64_t a0, uint64_t a1)
     case KEEL_HC_TEST_WHERE:
         if (!(v->domain->flags & DOMF_TEST_DEVICES))
             return -ENOSYS;
-        return this_cpu()->id;
+        return this_cpu()->id | (int64_t)nr_cpus_online << 16;
     case KEEL_HC_TEST_FAILED:
         if (!(v->domain->flags & DOMF_TEST_DEVICES))
             return -ENOSYS;

@@ -97,6 +97,13 @@ const char *guest_exception_name(int vector);
 void guest_idt_load(void);
 struct guest_interrupt_frame;           /* for __attribute__((interrupt)) handlers */
 
+/* lib/clock.c: the ACPI PM timer as a clock (counts wrap at 24 bits, ~4.7 s). */
+#define GUEST_PM_TIMER_HZ 3579545u
+uint32_t guest_pm_now(void);
+uint64_t guest_pm_since(uint32_t from);         /* counts since from (less than one wrap ago) */
+uint64_t guest_pm_to_ns(uint64_t counts);
+void guest_busy_ms(unsigned int ms);            /* spins for ms of guest time */
+
 /*
  * lib/smp.c: other vCPUs, through the xAPIC registers. guest_smp_start() sends INIT and SIPI to
  * APIC IDs 1..nr_vcpus-1 and returns how many vCPUs are online; each then halts and runs what

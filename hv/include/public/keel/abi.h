@@ -31,7 +31,8 @@ enum keel_hypercall {
     KEEL_HC_TEST_NMI = 5,       /* test domains: deliver an NMI to the calling vCPU as soon as it
                                    can take one (not while it is handling one) */
     KEEL_HC_RUNTIME = 6,        /* (which): ns the calling domain (0) or vCPU (1) has run */
-    KEEL_HC_TEST_WHERE = 7,     /* test domains: the physical CPU running the calling vCPU */
+    KEEL_HC_TEST_WHERE = 7,     /* test domains: the physical CPU running the calling vCPU (bits
+                                   15-0) and the number of CPUs online (bits 31-16) */
 };
 
 enum keel_shutdown_reason {
