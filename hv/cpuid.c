@@ -14,6 +14,7 @@
 static const uint32_t leaf1_ecx_ok = BIT(0) | BIT(1) | BIT(9) | BIT(13) | BIT(17) | BIT(19) |
                                      BIT(20) | BIT(22) | BIT(23) | BIT(25) | BIT(30);
 #define LEAF1_ECX_X2APIC BIT(21)
+#define LEAF1_ECX_TSC_DEADLINE BIT(24)
 /* FPU VME DE PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2. */
 static const uint32_t leaf1_edx_ok = BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) |
                                      BIT(8) | BIT(9) | BIT(11) | BIT(12) | BIT(13) | BIT(15) |
@@ -45,7 +46,8 @@ static void leaf1(const struct vcpu *v, struct cpuid_regs *r)
 {
     unsigned int n = v->domain->nr_vcpus;
 
-    r->ecx = (r->ecx & leaf1_ecx_ok) | LEAF1_ECX_X2APIC | BIT(31);  /* and a hypervisor is present */
+    r->ecx = (r->ecx & leaf1_ecx_ok) | LEAF1_ECX_X2APIC | LEAF1_ECX_TSC_DEADLINE |
+             BIT(31);                               /* and a hypervisor is present */
     r->edx &= leaf1_edx_ok;
     r->ebx = (r->ebx & 0xffff) | (v->id << 24);
     if (n > 1) {

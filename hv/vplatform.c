@@ -201,7 +201,7 @@ static int vcpu_platform_init(struct vcpu *v)
     p->env = (struct vlapic_env){
         .base = { .now_ns = guest_now, .set_irq = no_irq_line, .ctx = p },
         .send_ipi = send_ipi, .eoi_level = defer_eoi, .tsc = guest_tsc, .tsc_khz = tsc_khz,
-        .tsc_deadline = false,          /* not offered in CPUID yet */
+        .tsc_deadline = true,           /* CPUID offers it (hv/cpuid.c) */
     };
     p->deferred_eoi = -1;
     vlapic_init(&p->lapic, &p->env, v->id, v->id == 0);
@@ -267,18 +267,26 @@ int vplatform_mmio(struct vcpu *v, uint64_t gpa, void *buf, unsigned int size, b
     return 0;
 }
 
+static bool platform_msr(uint32_t msr)
+{
+    return msr == MSR_IA32_APIC_BASE || msr == VLAPIC_MSR_TSC_DEADLINE ||
+           (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST);
+}
+
 int vplatform_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
     struct vcpu_platform *p = plat(v);
     unsigned long flags;
     int r = -ENOENT;
 
-    if (!p || (msr != MSR_IA32_APIC_BASE && (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST)))
+    if (!p || !platform_msr(msr))
         return -ENOENT;
     flags = spin_lock_irqsave(&p->lock);
     if (msr == MSR_IA32_APIC_BASE) {
         *val = vlapic_apic_base_read(&p->lapic);
         r = 0;
+    } else if (msr == VLAPIC_MSR_TSC_DEADLINE) {
+        r = vlapic_tsc_deadline_read(&p->lapic, val);
     } else {
         r = vlapic_msr_read(&p->lapic, msr, val);
     }
@@ -292,11 +300,15 @@ int vplatform_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     unsigned long flags;
     int r;
 
-    if (!p || (msr != MSR_IA32_APIC_BASE && (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST)))
+    if (!p || !platform_msr(msr))
         return -ENOENT;
     flags = spin_lock_irqsave(&p->lock);
-    r = msr == MSR_IA32_APIC_BASE ? vlapic_apic_base_write(&p->lapic, val)
-                                  : vlapic_msr_write(&p->lapic, msr, val);
+    if (msr == MSR_IA32_APIC_BASE)
+        r = vlapic_apic_base_write(&p->lapic, val);
+    else if (msr == VLAPIC_MSR_TSC_DEADLINE)
+        r = vlapic_tsc_deadline_write(&p->lapic, val);
+    else
+        r = vlapic_msr_write(&p->lapic, msr, val);
     spin_unlock_irqrestore(&p->lock, flags);
     timer_sync(p);
     pass_eoi(p);

@@ -17,7 +17,7 @@ int vplatform_init(struct domain *d);
 void vplatform_destroy(struct domain *d);
 /* An MMIO access at gpa that the p2m types mmio_hv: 0 if a device took it, -ENOENT if none. */
 int vplatform_mmio(struct vcpu *v, uint64_t gpa, void *buf, unsigned int size, bool write);
-/* x2APIC MSRs and APIC_BASE: 0, -EPERM (#GP), or -ENOENT (not the platform's MSR). */
+/* x2APIC MSRs, APIC_BASE and TSC_DEADLINE: 0, -EPERM (#GP), or -ENOENT (not the platform's MSR). */
 int vplatform_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 int vplatform_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 /* The vector the vCPU should take next, or -1; vplatform_ack once it is injected. */

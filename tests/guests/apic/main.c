@@ -145,6 +145,69 @@ static void check_x2apic(void)
     report(gp == GP_VECTOR, "x2apic-to-xapic-gp", "%s", guest_exception_name(gp));
 }
 
+#define MSR_TSC_DEADLINE 0x6e0
+#define LVT_TSC_DEADLINE (2u << 17)
+
+static uint64_t tsc_per_ms;
+
+/* The TSC's rate, against the PM timer over 20 ms. */
+static void calibrate_tsc(void)
+{
+    uint32_t t0 = guest_pm_now();
+    uint64_t c0 = rdtsc(), counts;
+
+    while ((counts = guest_pm_since(t0)) < GUEST_PM_TIMER_HZ / 50)
+        ;
+    tsc_per_ms = (rdtsc() - c0) * GUEST_PM_TIMER_HZ / counts / 1000;
+}
+
+/* Halts until the timer has fired `want` times in all or max_ms of PM time went by. */
+static uint64_t wait_hits(unsigned int want, unsigned int max_ms)
+{
+    uint32_t t0 = guest_pm_now();
+    uint64_t limit = (uint64_t)max_ms * GUEST_PM_TIMER_HZ / 1000, el;
+
+    while ((el = guest_pm_since(t0)) < limit && timer_hits < want)
+        asm volatile("sti; nop; cli");
+    return el * 1000 / GUEST_PM_TIMER_HZ;
+}
+
+/* The TSC-deadline mode: an absolute TSC value in IA32_TSC_DEADLINE arms it. */
+static void check_tsc_deadline(void)
+{
+    uint64_t v, waited;
+
+    calibrate_tsc();
+    apic_write(REG_LVT_TIMER, VEC_TIMER | LVT_TSC_DEADLINE);
+    timer_hits = 0;
+    wrmsr(MSR_TSC_DEADLINE, rdtsc() + 20 * tsc_per_ms);
+    waited = wait_hits(1, 10);
+    report(timer_hits == 0, "tsc-deadline-not-early", "%u interrupts within %lu ms of a 20 ms deadline",
+           timer_hits, (unsigned long)waited);
+    waited = wait_hits(1, 200);
+    report(timer_hits == 1, "tsc-deadline-fires", "%u interrupts, after %lu more ms", timer_hits,
+           (unsigned long)waited);
+    v = rdmsr(MSR_TSC_DEADLINE);
+    report(v == 0, "tsc-deadline-clears-on-fire", "IA32_TSC_DEADLINE reads 0x%lx", (unsigned long)v);
+    wrmsr(MSR_TSC_DEADLINE, rdtsc() - 1000);        /* in the past: at once */
+    wait_hits(2, 50);
+    report(timer_hits == 2, "tsc-deadline-past-fires-at-once", "%u interrupts", timer_hits);
+    wrmsr(MSR_TSC_DEADLINE, rdtsc() + 5 * tsc_per_ms);
+    wrmsr(MSR_TSC_DEADLINE, 0);                     /* disarms */
+    wait_hits(3, 30);
+    report(timer_hits == 2, "tsc-deadline-zero-disarms", "%u interrupts", timer_hits);
+    apic_write(REG_TIMER_INIT, 1000);               /* ignored in this mode */
+    report(apic_read(REG_TIMER_INIT) == 0 && apic_read(REG_TIMER_CUR) == 0,
+           "tsc-deadline-ignores-initial-count", "TMICT %u, TMCCT %u", apic_read(REG_TIMER_INIT),
+           apic_read(REG_TIMER_CUR));
+    wrmsr(MSR_TSC_DEADLINE, rdtsc() + 5 * tsc_per_ms);
+    apic_write(REG_LVT_TIMER, VEC_TIMER);           /* back to one-shot: disarms */
+    wait_hits(3, 30);
+    report(timer_hits == 2 && rdmsr(MSR_TSC_DEADLINE) == 0, "tsc-deadline-mode-change-disarms",
+           "%u interrupts, MSR 0x%lx", timer_hits, (unsigned long)rdmsr(MSR_TSC_DEADLINE));
+    apic_write(REG_LVT_TIMER, 1u << 16);
+}
+
 void guest_main(const struct keel_start_info *si)
 {
     (void)si;
@@ -153,5 +216,6 @@ void guest_main(const struct keel_start_info *si)
     check_identity();
     check_ipis();
     check_timer();
+    check_tsc_deadline();
     check_x2apic();
 }

@@ -45,7 +45,7 @@ static void check_features(void)
     report(r.ecx & LEAF1_ECX_HV, "leaf1-hypervisor-bit", "ecx 0x%x", r.ecx);
     report(!(r.ecx & LEAF1_ECX_VMX), "leaf1-no-vmx", "ecx 0x%x", r.ecx);
     report(r.ecx & LEAF1_ECX_X2APIC, "leaf1-x2apic", "ecx 0x%x (the virtual APIC has x2APIC mode)", r.ecx);
-    report(!(r.ecx & LEAF1_ECX_TSC_DL), "leaf1-no-tsc-deadline", "ecx 0x%x", r.ecx);
+    report(r.ecx & LEAF1_ECX_TSC_DL, "leaf1-tsc-deadline", "ecx 0x%x (the virtual APIC timer has the mode)", r.ecx);
     report(!(r.ecx & LEAF1_ECX_MONITOR), "leaf1-no-monitor", "ecx 0x%x", r.ecx);
     report(!(r.ecx & LEAF1_ECX_XSAVE), "leaf1-no-xsave", "ecx 0x%x", r.ecx);
     if (report(max_ext >= 0x80000001, "ext-max-leaf", "max extended leaf 0x%x", max_ext)) {
