@@ -55,6 +55,8 @@ include tests/fuzz/fuzz.mk
 FUZZ_TIME ?= 600
 
 .PHONY: all deps run debug test test-quick unit bench fuzz clean
+# `make` alone builds everything: fuzz.mk, included above, defines the first target.
+.DEFAULT_GOAL := all
 all: $(BUILD)/keel.elf $(ISOS) $(UNIT_BINS) $(FUZZ_BINS)
 
 deps:
