@@ -8,7 +8,7 @@ HOSTCC     ?= gcc
 PYTHON     := /usr/bin/python3
 Q          := $(if $(V),,@)
 
-HV_DIRS    := hv vmx svm npt
+HV_DIRS    := hv vmx svm npt firmware
 HV_C       := $(sort $(shell find $(HV_DIRS) -name '*.c' 2>/dev/null))
 HV_S       := $(sort $(shell find $(HV_DIRS) -name '*.S' 2>/dev/null))
 HV_OBJS    := $(patsubst %,$(BUILD)/obj/%.o,$(HV_C) $(HV_S))
@@ -20,7 +20,7 @@ HV_CFLAGS  := -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
               -fno-pic -fno-pie -mcmodel=kernel -fno-stack-protector -fno-strict-aliasing \
               -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fcf-protection=none \
               -fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections \
-              -Ihv/include -MMD -MP
+              -Ihv/include -Ifirmware/include -MMD -MP
 KEEL_COMMIT := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 HV_CFLAGS  += -DKEEL_COMMIT='"$(KEEL_COMMIT)"'
 HV_ASFLAGS := -D__ASSEMBLY__ -Ihv/include -MMD -MP -fno-pic
@@ -29,7 +29,7 @@ HV_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn
 
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
                -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-               -Ihv/include -Itests/unit -DKEEL_UNIT_TEST -MMD -MP
+               -Ihv/include -Ifirmware/include -Itests/unit -DKEEL_UNIT_TEST -MMD -MP
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
