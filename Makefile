@@ -32,6 +32,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
                -Ihv/include -Ifirmware/include -Itests/unit -DKEEL_UNIT_TEST -MMD -MP
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+FW_TOOLS   := $(BUILD)/fw/fw_acpi_dump
 
 # The command lines the ISO images boot with. keel.iso is the interactive one (`make run`).
 ISO_RUN_CMDLINE   := console=com1,115200 loglvl=info
@@ -57,7 +58,7 @@ FUZZ_TIME ?= 600
 .PHONY: all deps run debug test test-quick unit bench fuzz clean
 # `make` alone builds everything: fuzz.mk, included above, defines the first target.
 .DEFAULT_GOAL := all
-all: $(BUILD)/keel.elf $(ISOS) $(UNIT_BINS) $(FUZZ_BINS)
+all: $(BUILD)/keel.elf $(ISOS) $(UNIT_BINS) $(FW_TOOLS) $(FUZZ_BINS)
 
 deps:
 	$(Q)scripts/deps.sh
@@ -114,6 +115,11 @@ $(BUILD)/iso/bench-%.iso: $(BUILD)/keel.elf $(BUILD)/guests/bench.bin scripts/mk
 $(BUILD)/unit/%: tests/unit/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $< -o $@ -lcmocka
+
+# The guest ACPI tables written to files, for the iasl test (tests/system/test_fw_acpi.py).
+$(BUILD)/fw/fw_acpi_dump: tests/unit/fw_acpi_dump.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $< -o $@
 
 # --- running ---------------------------------------------------------------------------------
 run: deps all
