@@ -9,7 +9,7 @@ HOSTCC     ?= gcc
 PYTHON     := /usr/bin/python3
 Q          := $(if $(V),,@)
 
-HV_DIRS    := hv vmx svm npt
+HV_DIRS    := hv vmx svm npt firmware
 HV_C       := $(sort $(shell find $(HV_DIRS) -name '*.c' 2>/dev/null))
 HV_S       := $(sort $(shell find $(HV_DIRS) -name '*.S' 2>/dev/null))
 HV_OBJS    := $(patsubst %,$(BUILD)/obj/%.o,$(HV_C) $(HV_S))
@@ -21,7 +21,7 @@ HV_CFLAGS  := -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
               -fno-pic -fno-pie -mcmodel=kernel -fno-stack-protector -fno-strict-aliasing \
               -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fcf-protection=none \
               -fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections \
-              -Ihv/include -MMD -MP
+              -Ihv/include -Ifirmware/include -MMD -MP
 KEEL_COMMIT := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 HV_CFLAGS  += -DKEEL_COMMIT='"$(KEEL_COMMIT)"'
 HV_ASFLAGS := -D__ASSEMBLY__ -Ihv/include -MMD -MP -fno-pic
@@ -30,9 +30,10 @@ HV_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn
 
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
                -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
-               -Ihv/include -Itests/unit -DKEEL_UNIT_TEST -MMD -MP
+               -Ihv/include -Ifirmware/include -Itests/unit -DKEEL_UNIT_TEST -MMD -MP
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+FW_TOOLS   := $(BUILD)/fw/fw_acpi_dump
 
 # The command lines the ISO images boot with. keel.iso is the interactive one (`make run`).
 ISO_RUN_CMDLINE   := console=com1,115200 loglvl=info
@@ -56,7 +57,9 @@ include tests/fuzz/fuzz.mk
 FUZZ_TIME ?= 600
 
 .PHONY: all deps run debug test test-quick unit bench fuzz clean
-all: $(BUILD)/keel.elf $(ISOS) $(UNIT_BINS) $(FUZZ_BINS)
+# `make` alone builds everything: fuzz.mk, included above, defines the first target.
+.DEFAULT_GOAL := all
+all: $(BUILD)/keel.elf $(ISOS) $(UNIT_BINS) $(FW_TOOLS) $(FUZZ_BINS)
 
 deps:
 	$(Q)scripts/deps.sh
@@ -113,6 +116,11 @@ $(BUILD)/iso/bench-%.iso: $(BUILD)/keel.elf $(BUILD)/guests/bench.bin scripts/mk
 $(BUILD)/unit/%: tests/unit/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $< -o $@ -lcmocka
+
+# The guest ACPI tables written to files, for the iasl test (tests/system/test_fw_acpi.py).
+$(BUILD)/fw/fw_acpi_dump: tests/unit/fw_acpi_dump.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $< -o $@
 
 # --- running ---------------------------------------------------------------------------------
 run: deps all

@@ -5,7 +5,7 @@ set -eu
 PACKAGES="build-essential binutils make git python3 python3-pytest python3-pexpect
   grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools
   qemu-system-x86 ovmf seabios bochs bochsbios vgabios
-  libcmocka-dev clang libclang-rt-14-dev"
+  libcmocka-dev clang libclang-rt-14-dev acpica-tools"
 
 missing=""
 for p in $PACKAGES; do
