@@ -2,7 +2,6 @@
 # `make run` / `make test` / `make bench` install missing Debian packages first (`make deps`).
 
 BUILD      ?= build
-.DEFAULT_GOAL := all
 CC         := gcc
 LD         := ld
 HOSTCC     ?= gcc
@@ -24,7 +23,7 @@ HV_CFLAGS  := -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
               -Ihv/include -Ifirmware/include -MMD -MP
 KEEL_COMMIT := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 HV_CFLAGS  += -DKEEL_COMMIT='"$(KEEL_COMMIT)"'
-HV_ASFLAGS := -D__ASSEMBLY__ -Ihv/include -MMD -MP -fno-pic
+HV_ASFLAGS := -D__ASSEMBLY__ -Ihv/include -Ifirmware/include -MMD -MP -fno-pic
 HV_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
               -T hv/arch/keel.ld
 

@@ -20,9 +20,30 @@ static bool is_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* A whole quoted word, "key=value with spaces", as GRUB passes an argument that has spaces
+ * (and as Linux accepts): the value runs to the closing quote. */
+static const char *scan_quoted_word(const char *p, struct word *w)
+{
+    w->key = ++p;
+    while (*p && *p != '"' && *p != '=')
+        p++;
+    w->klen = (size_t)(p - w->key);
+    w->val = p;
+    w->vlen = 0;
+    if (*p == '=') {
+        w->val = ++p;
+        while (*p && *p != '"')
+            p++;
+        w->vlen = (size_t)(p - w->val);
+    }
+    return *p ? p + 1 : p;
+}
+
 /* Reads the word starting at p into w and returns where the next one may start. */
 static const char *scan_word(const char *p, struct word *w)
 {
+    if (*p == '"')
+        return scan_quoted_word(p, w);
     w->key = p;
     while (*p && !is_space(*p) && *p != '=')
         p++;

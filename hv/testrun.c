@@ -2,6 +2,7 @@
 #include <keel/cmdline.h>
 #include <keel/heap.h>
 #include <keel/hvm.h>
+#include <keel/kernel_boot.h>
 #include <keel/mm.h>
 #include <keel/percpu.h>
 #include <keel/printk.h>
@@ -17,7 +18,7 @@
 enum expect { EXPECT_POWEROFF, EXPECT_TRIPLE_FAULT, EXPECT_CRASH };
 
 struct guest_test {
-    char name[DOMAIN_NAME_LEN], group[16], expect_text[48], arg[64];
+    char name[DOMAIN_NAME_LEN], group[16], expect_text[48], arg[64], kind[16], cmdline[256];
     uint64_t mem;
     unsigned int vcpus, timeout_s, passed, failed, weight;
     uint64_t cpus, soft_cpus;           /* affinity; 0: any */
@@ -75,6 +76,10 @@ static int parse_test(struct guest_test *t, const char *s)
     if (cmdline_get(s, "soft", v, sizeof(v)) && cmdline_parse_cpus(v, strlen(v), &t->soft_cpus))
         return -EINVAL;
     cmdline_get(s, "group", t->group, sizeof(t->group));
+    cmdline_get(s, "kind", t->kind, sizeof(t->kind));
+    cmdline_get(s, "cmdline", t->cmdline, sizeof(t->cmdline));
+    if (t->kind[0] && strcmp(t->kind, "multiboot"))
+        return -EINVAL;
     cmdline_get(s, "arg", t->arg, sizeof(t->arg));
     return parse_expect(t, s);
 }
@@ -120,6 +125,15 @@ static void watchdog_fired(struct timer *tm)
     domain_crash(tm->data, "no verdict within %u s: stopped", t->timeout_s);
 }
 
+/* A kernel booted directly (kind=multiboot): it reports like any test guest. */
+static int load_kernel(struct guest_test *t, struct domain *d)
+{
+    struct kernel_image k = { .kind = KERNEL_MULTIBOOT, .image = t->image, .image_len = t->image_len,
+                              .cmdline = t->cmdline };
+
+    return kernel_boot_load(d, &k);
+}
+
 static int load_guest(struct guest_test *t, struct domain *d)
 {
     struct keel_start_info si = {
@@ -148,7 +162,7 @@ static bool start_test(struct guest_test *t)
     int err;
 
     t->d = domain_create(&cfg, &err);
-    if (!t->d || load_guest(t, t->d)) {
+    if (!t->d || (t->kind[0] ? load_kernel(t, t->d) : load_guest(t, t->d))) {
         pr_err("guest-test: FAIL %s: cannot create its domain (%d)\n", t->name, t->d ? -EFAULT : err);
         if (t->d)
             domain_destroy(t->d);

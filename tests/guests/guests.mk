@@ -12,7 +12,7 @@ Q ?= @
 
 GUEST_DIR      := tests/guests
 GUEST_NAMES    := cpuid msr io exceptions paging realmode npt isolation irq nmi apic pit clocks fwcfg hpet emulator smp sched affinity bench
-GUEST_BINS     := $(patsubst %,$(BUILD)/guests/%.bin,$(GUEST_NAMES))
+GUEST_BINS     := $(patsubst %,$(BUILD)/guests/%.bin,$(GUEST_NAMES)) $(BUILD)/guests/mbkernel.elf
 GUEST_MANIFEST := $(GUEST_DIR)/manifest.txt
 
 GUEST_CC       := gcc
@@ -43,6 +43,20 @@ $(BUILD)/guests/obj/%.S.o: $(GUEST_DIR)/%.S
 	@mkdir -p $(dir $@)
 	$(Q)$(GUEST_CC) $(GUEST_ASFLAGS) -c $< -o $@
 
+# The multiboot test kernel is an ELF32 file, booted as a kernel rather than loaded as an image.
+MBK_CFLAGS := -m32 -ffreestanding -fno-pic -fno-pie -mgeneral-regs-only -fno-stack-protector \
+              -nostdlib -O2 -Wall -Wextra -Werror -std=gnu11 -fno-asynchronous-unwind-tables \
+              -fcf-protection=none -I hv/include/public -MMD -MP
+MBK_OBJS   := $(BUILD)/guests/obj/mbkernel/entry.S.o32 $(BUILD)/guests/obj/mbkernel/main.c.o32
+
+$(BUILD)/guests/obj/mbkernel/%.o32: $(GUEST_DIR)/mbkernel/%
+	@mkdir -p $(dir $@)
+	$(Q)$(GUEST_CC) $(MBK_CFLAGS) -c $< -o $@
+
+$(BUILD)/guests/mbkernel.elf: $(MBK_OBJS) $(GUEST_DIR)/mbkernel/mbkernel.ld
+	$(Q)$(GUEST_LD) -m elf_i386 -nostdlib -static -z noexecstack --no-warn-rwx-segments \
+	    -T $(GUEST_DIR)/mbkernel/mbkernel.ld -o $@ $(MBK_OBJS)
+
 define GUEST_LINK_RULE
 $(BUILD)/guests/$(1).elf: $(call GUEST_OBJS_OF,$(1)) $(GUEST_LIB_OBJS) $(GUEST_DIR)/lib/guest.ld
 	$$(Q)$(GUEST_LD) $(GUEST_LDFLAGS) -o $$@ $(call GUEST_OBJS_OF,$(1)) $(GUEST_LIB_OBJS)
@@ -57,3 +71,4 @@ $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
 
 # Standalone, `make -f` builds all guests; included, the including Makefile keeps its default.
 .DEFAULT_GOAL := $(if $(GUEST_STANDALONE),guests,$(GUEST_SAVED_GOAL))
+-include $(MBK_OBJS:.o32=.d)

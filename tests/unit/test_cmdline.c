@@ -91,6 +91,22 @@ static void test_find_quoted(void **state)
     check_value("q=\"\" r=2", "r", "2");
 }
 
+/* GRUB passes an argument with spaces as one quoted word: "key=value with spaces". */
+static void test_find_whole_word_quoted(void **state)
+{
+    const char *cl = "guest mb mem=16M \"cmdline=mb-test one=1 two=2\" vcpus=1";
+
+    check_value(cl, "cmdline", "mb-test one=1 two=2");
+    check_value(cl, "mem", "16M");
+    check_value(cl, "vcpus", "1");
+    check_absent(cl, "one");
+    check_absent(cl, "two");
+    check_value("\"flag\" x=1", "flag", "");
+    check_value("x=1 \"y=unterminated", "y", "unterminated");
+    check_value("\"a=\" b=2", "a", "");
+    check_value("\"a=\" b=2", "b", "2");
+}
+
 static void test_find_quoted_hides_words(void **state)
 {
     /* Words inside a quoted value, or a value that looks like a key, are not keys. */
@@ -562,6 +578,7 @@ int main(void)
         T(test_find_value_containing_equals),
         T(test_find_quoted),
         T(test_find_quoted_hides_words),
+        T(test_find_whole_word_quoted),
         T(test_find_last_wins),
         T(test_find_prefix_keys),
         T(test_find_whitespace),

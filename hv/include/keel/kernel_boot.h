@@ -1,0 +1,28 @@
+/*
+ * Direct kernel boot (hv/kernel_boot.c): a kernel image, and optionally an initial ramdisk and
+ * a command line, loaded into a new domain's memory with the boot data firmware/ builds, and
+ * vCPU 0 set to start it, as QEMU's -kernel does.
+ */
+#ifndef KEEL_KERNEL_BOOT_H
+#define KEEL_KERNEL_BOOT_H
+
+#include <keel/domain.h>
+
+enum kernel_kind { KERNEL_MULTIBOOT, KERNEL_LINUX };
+
+struct kernel_image {
+    enum kernel_kind kind;
+    const void *image;
+    size_t image_len;
+    const void *initrd;             /* NULL: none */
+    size_t initrd_len;
+    const char *cmdline;
+};
+
+#define KBOOT_MB_INFO_GPA 0x8000    /* multiboot information, up to 4 KiB */
+
+/* 0, or -ENOENT/-EINVAL (not a kernel of that kind, or a broken one), -E2BIG (it does not fit
+ * the domain's memory) or -EFAULT. The reason is logged. */
+int kernel_boot_load(struct domain *d, const struct kernel_image *k);
+
+#endif
