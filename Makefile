@@ -55,13 +55,18 @@ ISOS += $(BUILD)/iso/guests-qemu.iso $(BUILD)/iso/guests-bochs.iso $(BUILD)/iso/
 include tests/fuzz/fuzz.mk
 FUZZ_TIME ?= 600
 
-.PHONY: all deps run debug test test-quick unit bench fuzz clean
+# The Linux test guest (tests/linux/): built by `make linux-kit` and before the tests.
+include tests/linux/linux.mk
+
+.PHONY: all deps run debug test test-quick unit bench fuzz clean linux-kit
 # `make` alone builds everything: fuzz.mk, included above, defines the first target.
 .DEFAULT_GOAL := all
 all: $(BUILD)/keel.elf $(ISOS) $(UNIT_BINS) $(FW_TOOLS) $(FUZZ_BINS)
 
 deps:
 	$(Q)scripts/deps.sh
+
+linux-kit: $(LINUX_KIT)
 
 # --- the hypervisor -----------------------------------------------------------------------------
 $(BUILD)/obj/%.c.o: %.c
@@ -128,10 +133,10 @@ run: deps all
 debug: deps all
 	$(Q)scripts/run-qemu.sh --debug $(BUILD)/keel.iso
 
-test: deps all
+test: deps all linux-kit
 	$(Q)$(PYTHON) tests/run.py --build $(BUILD)
 
-test-quick: deps all
+test-quick: deps all linux-kit
 	$(Q)$(PYTHON) tests/run.py --build $(BUILD) --quick
 
 unit: $(UNIT_BINS)
