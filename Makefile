@@ -32,7 +32,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
                -Ihv/include -Ifirmware/include -Itests/unit -DKEEL_UNIT_TEST -MMD -MP
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
-FW_TOOLS   := $(BUILD)/fw/fw_acpi_dump
+FW_TOOLS   := $(BUILD)/fw/fw_acpi_dump $(BUILD)/fw/fw_bzimage_info
 
 # The command lines the ISO images boot with. keel.iso is the interactive one (`make run`).
 ISO_RUN_CMDLINE   := console=com1,115200 loglvl=info
@@ -123,6 +123,11 @@ $(BUILD)/unit/%: tests/unit/%.c
 
 # The guest ACPI tables written to files, for the iasl test (tests/system/test_fw_acpi.py).
 $(BUILD)/fw/fw_acpi_dump: tests/unit/fw_acpi_dump.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $< -o $@
+
+# firmware/linux.c run over the kit's kernel, for tests/system/test_fw_linux.py.
+$(BUILD)/fw/fw_bzimage_info: tests/unit/fw_bzimage_info.c
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $< -o $@
 
