@@ -66,7 +66,7 @@ all: $(BUILD)/keel.elf $(ISOS) $(UNIT_BINS) $(FW_TOOLS) $(FUZZ_BINS)
 deps:
 	$(Q)scripts/deps.sh
 
-linux-kit: $(LINUX_KIT)
+linux-kit: $(LINUX_KIT) $(LINUX_ISOS)
 
 # --- the hypervisor -----------------------------------------------------------------------------
 $(BUILD)/obj/%.c.o: %.c

@@ -5,6 +5,7 @@
  */
 #include <keel/cpufeat.h>
 #include <keel/exits.h>
+#include <keel/hvm.h>
 #include <public/keel/abi.h>
 
 #define BIT(n) (1u << (n))
@@ -85,7 +86,9 @@ static void basic_leaf(const struct vcpu *v, uint32_t leaf, uint32_t sub, struct
         return;
     case 7:
         if (sub == 0)
-            *r = (struct cpuid_regs){ 0, r->ebx & leaf7_ebx_ok, r->ecx & leaf7_ecx_ok, r->edx & leaf7_edx_ok };
+            *r = (struct cpuid_regs){ 0, r->ebx & leaf7_ebx_ok,
+                                      r->ecx & leaf7_ecx_ok & (hvm_guest_rdtscp ? ~0u : ~BIT(22)),
+                                      r->edx & leaf7_edx_ok };
         else
             *r = (struct cpuid_regs){ 0 };
         return;
@@ -105,7 +108,7 @@ static void ext_leaf(const struct vcpu *v, uint32_t leaf, struct cpuid_regs *r)
         return;
     case 0x80000001:
         r->ecx &= ext1_ecx_ok;
-        r->edx &= ext1_edx_ok;
+        r->edx &= ext1_edx_ok & (hvm_guest_rdtscp ? ~0u : ~BIT(27));
         return;
     case 0x80000002: case 0x80000003: case 0x80000004: case 0x80000005: case 0x80000006:
         return;                                     /* brand string and caches */

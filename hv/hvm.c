@@ -5,6 +5,7 @@
 #include <keel/printk.h>
 
 const struct hvm_ops *hvm;
+bool hvm_guest_rdtscp;
 
 static void *p2m_alloc_page(paddr_t *pa)
 {
@@ -45,6 +46,7 @@ bool hvm_init(void)
         hvm = NULL;
         return false;
     }
+    hvm_guest_rdtscp = (cpuid(0x80000001).edx & (1u << 27)) && (hvm == &svm_ops || vmx_guest_rdtscp());
     pr_info("hvm: using %s\n", hvm->name);
     return true;
 }

@@ -12,6 +12,8 @@
 #define MSR_IA32_TSC 0x10
 #define MSR_MTRRCAP 0xfe
 #define MSR_MISC_ENABLE 0x1a0
+#define MSR_TSC_AUX 0xc0000103
+#define MSR_AMD_SYSCFG 0xc0010010
 #define MSR_MTRR_PHYS_FIRST 0x200
 #define MSR_MTRR_PHYS_LAST 0x20f
 #define MSR_PAT 0x277
@@ -189,6 +191,18 @@ int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
     case MSR_MISC_ENABLE:
         *val = MISC_ENABLE_VALUE;
         return 0;
+    case MSR_TSC_AUX:
+        if (!hvm_guest_rdtscp)
+            break;
+        *val = v->tsc_aux;
+        return 0;
+    case MSR_AMD_SYSCFG:
+        /* Linux reads it without a fault handler on AMD: no memory encryption, no SMM TSEG,
+         * nothing of the host's configuration. */
+        if (boot_cpu.vendor != VENDOR_AMD)
+            break;
+        *val = 0;
+        return 0;
     }
     if (mtrr_read(v->domain, msr, val) == 0)
         return 0;
@@ -220,6 +234,14 @@ int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         return 0;
     case MSR_MISC_ENABLE:
         return 0;                       /* nothing in it is Keel's to change: ignored */
+    case MSR_TSC_AUX:
+        if (!hvm_guest_rdtscp)
+            break;
+        if (val >> 32)
+            return -EPERM;
+        v->tsc_aux = (uint32_t)val;
+        wrmsr(MSR_TSC_AUX, val);        /* v runs on this CPU: RDTSCP reads the live register */
+        return 0;
     }
     r = mtrr_write(v->domain, msr, val);
     return r == -ENOENT ? unknown_msr(v, msr, true, val) : r;

@@ -346,6 +346,8 @@ static void run_slice(struct percpu *p, struct vcpu *v)
     uint64_t start = now_ns();
 
     fpu_load(p, v);
+    if (hvm_guest_rdtscp)
+        wrmsr(0xc0000103, v->tsc_aux);      /* IA32_TSC_AUX: Keel itself never reads it */
     p->slice_start = start;
     p->need_resched = false;
     timer_set(&p->slice_timer, start + SCHED_SLICE_NS);

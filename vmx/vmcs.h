@@ -61,6 +61,7 @@ enum vmcs_field {
 #define PROC_MONITOR_EXIT   (1u << 29)
 #define PROC_SECONDARY      (1u << 31)
 #define PROC2_EPT           (1u << 1)
+#define PROC2_RDTSCP        (1u << 3)
 #define PROC2_VPID          (1u << 5)
 #define PROC2_UNRESTRICTED  (1u << 7)
 #define EXIT_HOST_64        (1u << 9)

@@ -74,7 +74,7 @@ static bool compute_controls(const struct vmx_caps *c)
                PROC_HLT_EXIT | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY | PROC_TSC_OFFSET |
                PROC_INTR_WINDOW | PROC_NMI_WINDOW,
                &u->proc, "processor-based") &&
-        adjust(c->proc2, PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED,
+        adjust(c->proc2, PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED | PROC2_RDTSCP,
                PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED, &u->proc2, "secondary") &&
         adjust(c->exit, EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
                EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PAT | EXIT_LOAD_PAT,
@@ -90,6 +90,12 @@ static bool compute_controls(const struct vmx_caps *c)
     u->cr4_fixed0 = rdmsr(MSR_VMX_CR4_FIXED0);
     u->cr4_fixed1 = rdmsr(MSR_VMX_CR4_FIXED1);
     return ok;
+}
+
+/* Without "enable RDTSCP", RDTSCP and RDPID raise #UD in the guest. */
+bool vmx_guest_rdtscp(void)
+{
+    return vmx_caps.proc2 & PROC2_RDTSCP;
 }
 
 bool vmx_supported(void)

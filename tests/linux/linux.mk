@@ -11,3 +11,15 @@ $(LINUX_KIT) &: scripts/linux-guest.sh scripts/mkcpio.py tests/linux/init
 ifneq ($(filter deps test test-quick,$(MAKECMDGOALS)),)
 $(LINUX_KIT): | deps
 endif
+
+# Boot images with the kit as a domain under Keel: linux-qemu.iso for the system test (the
+# hypervisor ends the emulator when the guest powers off), linux-run.iso for `make run`.
+LINUX_GUEST  := guest linux kind=linux mem=256M vcpus=2 timeout=3600 cmdline="console=ttyS0 panic=-1"
+LINUX_ISOS   := $(BUILD)/iso/linux-qemu.iso $(BUILD)/iso/linux-run.iso
+
+$(BUILD)/iso/linux-qemu.iso: $(BUILD)/keel.elf $(LINUX_KIT) scripts/mkiso.sh
+	$(Q)scripts/mkiso.sh $@ $< "console=com1,115200 loglvl=info test_exit=qemu" \
+	    $(LINUX_DIR)/vmlinuz '$(LINUX_GUEST)' $(LINUX_DIR)/initramfs.cpio.gz "initrd linux"
+$(BUILD)/iso/linux-run.iso: $(BUILD)/keel.elf $(LINUX_KIT) scripts/mkiso.sh
+	$(Q)scripts/mkiso.sh $@ $< "console=com1,115200 loglvl=info" \
+	    $(LINUX_DIR)/vmlinuz '$(LINUX_GUEST)' $(LINUX_DIR)/initramfs.cpio.gz "initrd linux"

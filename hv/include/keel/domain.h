@@ -44,6 +44,7 @@ struct vcpu {
     uint64_t soft_affinity;             /* those it prefers, among them */
     uint64_t vruntime;                  /* run time scaled by its domain's weight: fairness */
     uint64_t runtime_ns;                /* time spent in the guest and handling its exits */
+    uint32_t tsc_aux;                   /* IA32_TSC_AUX, loaded while it runs (RDTSCP) */
     int pending_irq;                    /* external interrupt vector to deliver, or -1 */
     void *platform;                     /* its local APIC and timer (hv/vplatform.c) */
     bool pending_nmi;

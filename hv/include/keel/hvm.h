@@ -65,12 +65,15 @@ struct hvm_ops {
 };
 
 extern const struct hvm_ops *hvm;
+/* Guests may have RDTSCP, RDPID and IA32_TSC_AUX (the CPU has them and the backend allows them). */
+extern bool hvm_guest_rdtscp;
 
 /* Picks the backend from CPUID and enables it on this (the boot) CPU; false if none. */
 bool hvm_init(void);
 extern const struct hvm_ops svm_ops, vmx_ops;
 bool svm_supported(void);
 bool vmx_supported(void);
+bool vmx_guest_rdtscp(void);
 
 /* Guest state helpers built on the ops. */
 void vcpu_advance_rip(struct vcpu *v, unsigned int len);
