@@ -59,6 +59,7 @@ struct domain_platform {
     struct vdev_env isa_env;
     struct timer timer;                 /* the next event of the PIT, RTC, PM timer or HPET */
     struct domain *d;
+    uint64_t apic_pages[VPLATFORM_APIC_PAGES];  /* pages mapped for local APICs (0: free) */
 };
 
 static int domain_platform_init(struct domain *d);
@@ -241,14 +242,67 @@ void vplatform_destroy(struct domain *d)
     }
 }
 
+/* The page v's local APIC answers at. */
+static uint64_t apic_page(struct vcpu_platform *p)
+{
+    return __atomic_load_n(&p->lapic.s.apic_base, __ATOMIC_RELAXED) & VLAPIC_BASE_ADDR;
+}
+
+static bool is_apic_page(struct domain_platform *dp, uint64_t page)
+{
+    for (unsigned int i = 0; dp && i < VPLATFORM_APIC_PAGES; i++)
+        if (dp->apic_pages[i] == page)
+            return true;
+    return false;
+}
+
+/*
+ * A vCPU moves its APIC to page. An empty page is mapped for local APICs; on a page of Keel's
+ * own devices the vCPU's accesses reach its APIC first and everyone else's the device, as on a
+ * PC. On RAM or a device model's page the registers are not reachable (the page is the whole
+ * domain's, as under other hypervisors). A page that was an APIC's stays mapped; to a vCPU whose
+ * APIC is elsewhere it reads as all ones.
+ */
+static void apic_relocate(struct vcpu *v, uint64_t page)
+{
+    struct domain_platform *dp = dplat(v->domain);
+    enum p2m_type t = p2m_lookup(&v->domain->p2m, _gfn(page >> PAGE_SHIFT), NULL, NULL);
+    unsigned long flags;
+    unsigned int i;
+
+    if (is_apic_page(dp, page) || t == p2m_mmio_hv)
+        return;
+    if (t != p2m_invalid) {
+        pr_warn("d%u v%u: APIC base moved onto %s at %#llx: its registers are not reachable there\n",
+                v->domain->id, v->id, t == p2m_mmio_dm ? "a device model's MMIO" : "RAM",
+                (unsigned long long)page);
+        return;
+    }
+    flags = spin_lock_irqsave(&dp->lock);
+    for (i = 0; i < VPLATFORM_APIC_PAGES && dp->apic_pages[i]; i++)
+        ;
+    if (i < VPLATFORM_APIC_PAGES &&
+        !p2m_set_entry(&v->domain->p2m, _gfn(page >> PAGE_SHIFT), INVALID_MFN, P2M_ORDER_4K, p2m_mmio_hv))
+        dp->apic_pages[i] = page;
+    spin_unlock_irqrestore(&dp->lock, flags);
+    if (i == VPLATFORM_APIC_PAGES)
+        pr_warn("d%u v%u: more than %u APIC pages in use: %#llx not mapped\n", v->domain->id, v->id,
+                VPLATFORM_APIC_PAGES, (unsigned long long)page);
+}
+
 int vplatform_mmio(struct vcpu *v, uint64_t gpa, void *buf, unsigned int size, bool write)
 {
     struct vcpu_platform *p = plat(v);
     unsigned long flags;
     uint32_t val = 0;
 
-    if (!p || (gpa & PAGE_MASK) != VLAPIC_MMIO_BASE)
-        return ioapic_mmio(v, gpa, buf, size, write);
+    if (!p || (gpa & PAGE_MASK) != apic_page(p)) {
+        if (!is_apic_page(dplat(v->domain), gpa & PAGE_MASK))
+            return ioapic_mmio(v, gpa, buf, size, write);
+        if (!write)                         /* another vCPU's APIC page: nothing here for v */
+            memset(buf, 0xff, size);
+        return 0;
+    }
     /* The model reads 0 and ignores writes for any access other than an aligned dword. */
     if (write)
         val = (uint32_t)bytes_to_val(buf, MIN(size, 4u));
@@ -302,6 +356,8 @@ int vplatform_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 
     if (!p || !platform_msr(msr))
         return -ENOENT;
+    if (msr == MSR_IA32_APIC_BASE && (val & VLAPIC_BASE_ADDR) != apic_page(p))
+        apic_relocate(v, val & VLAPIC_BASE_ADDR);
     flags = spin_lock_irqsave(&p->lock);
     if (msr == MSR_IA32_APIC_BASE)
         r = vlapic_apic_base_write(&p->lapic, val);
@@ -531,6 +587,7 @@ static int domain_platform_init(struct domain *d)
     };
     hpet_init(&dp->hpet, &dp->hpet_env);
     timer_init(&dp->timer, dev_timer_fired, dp);
+    dp->apic_pages[0] = VLAPIC_MMIO_BASE;
     d->platform = dp;
     if (fwcfg_publish(dp))
         return -ENOMEM;

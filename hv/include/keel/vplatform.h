@@ -10,6 +10,7 @@
 
 #define VLAPIC_MMIO_BASE 0xfee00000ULL
 #define VPLATFORM_PM_BASE 0xb000        /* the ACPI PM block, where QEMU's and SeaBIOS's is */
+#define VPLATFORM_APIC_PAGES 4          /* distinct local APIC bases a domain's vCPUs may use */
 
 /* Sets up each vCPU's local APIC and maps its registers (the domain's vCPUs exist). */
 int vplatform_init(struct domain *d);

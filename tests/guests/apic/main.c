@@ -208,6 +208,37 @@ static void check_tsc_deadline(void)
     apic_write(REG_LVT_TIMER, 1u << 16);
 }
 
+/* Moving the xAPIC window: the registers answer at the new base only. */
+static void check_relocation(void)
+{
+    const uint64_t new_base = 0xfee10000ull;
+    uint64_t base = rdmsr(MSR_APIC_BASE);
+    volatile uint32_t *moved = (volatile uint32_t *)new_base;
+    unsigned int before = ipi_hits;
+    uint32_t version = apic_read(REG_VERSION);
+
+    wrmsr(MSR_APIC_BASE, (base & 0xfff) | new_base);
+    report((rdmsr(MSR_APIC_BASE) & ~0xfffull) == new_base, "apic-base-relocates", "APIC_BASE 0x%lx",
+           (unsigned long)rdmsr(MSR_APIC_BASE));
+    report(moved[REG_VERSION / 4] == version && moved[REG_ID / 4] >> 24 == 0,
+           "apic-registers-at-new-base", "version 0x%x (was 0x%x), ID 0x%x", moved[REG_VERSION / 4],
+           version, moved[REG_ID / 4]);
+    report(apic_read(REG_VERSION) == 0xffffffff, "apic-old-base-empty", "old base reads 0x%x",
+           apic_read(REG_VERSION));
+    asm volatile("sti");
+    moved[REG_ICR_HI / 4] = 0;
+    moved[REG_ICR_LO / 4] = (1u << 18) | VEC_IPI;    /* self IPI through the moved window */
+    asm volatile("nop; cli");
+    report(ipi_hits == before + 1, "apic-ipi-at-new-base", "%u deliveries", ipi_hits - before);
+    moved[REG_EOI / 4] = 0;             /* the handler's EOI went to the old base, where no APIC is */
+    report(!(moved[(0x100 + (VEC_IPI / 32) * 0x10) / 4] & (1u << (VEC_IPI % 32))),
+           "apic-eoi-at-new-base", "ISR still has vector 0x%x", VEC_IPI);
+    wrmsr(MSR_APIC_BASE, base);
+    report(apic_read(REG_VERSION) == version && moved[REG_VERSION / 4] == 0xffffffff,
+           "apic-base-moves-back", "version 0x%x at the default base, 0x%x at the other",
+           apic_read(REG_VERSION), moved[REG_VERSION / 4]);
+}
+
 void guest_main(const struct keel_start_info *si)
 {
     (void)si;
@@ -217,5 +248,6 @@ void guest_main(const struct keel_start_info *si)
     check_ipis();
     check_timer();
     check_tsc_deadline();
+    check_relocation();
     check_x2apic();
 }
