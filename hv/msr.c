@@ -14,6 +14,7 @@
 #define MSR_MISC_ENABLE 0x1a0
 #define MSR_TSC_AUX 0xc0000103
 #define MSR_AMD_SYSCFG 0xc0010010
+#define MSR_UCODE_REV 0x8b              /* IA32_BIOS_SIGN_ID; AMD's PATCH_LEVEL */
 #define MSR_MTRR_PHYS_FIRST 0x200
 #define MSR_MTRR_PHYS_LAST 0x20f
 #define MSR_PAT 0x277
@@ -196,6 +197,9 @@ int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
             break;
         *val = v->tsc_aux;
         return 0;
+    case MSR_UCODE_REV:
+        *val = 0;                       /* no microcode revision to show: the host's is its own */
+        return 0;
     case MSR_AMD_SYSCFG:
         /* Linux reads it without a fault handler on AMD: no memory encryption, no SMM TSEG,
          * nothing of the host's configuration. */
@@ -234,6 +238,8 @@ int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         return 0;
     case MSR_MISC_ENABLE:
         return 0;                       /* nothing in it is Keel's to change: ignored */
+    case MSR_UCODE_REV:
+        return 0;                       /* Intel's "clear, CPUID, read" sequence: nothing to do */
     case MSR_TSC_AUX:
         if (!hvm_guest_rdtscp)
             break;
