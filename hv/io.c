@@ -11,28 +11,7 @@
 #include <keel/vplatform.h>
 #include <public/keel/abi.h>
 
-#define COM1_BASE 0x3f8
 #define STRING_IO_BATCH 4096    /* elements per exit: long REP INS/OUTS stay interruptible */
-
-/* The output-only UART of a domain without a device model: enough for Linux's 8250 driver. */
-static uint32_t uart_read(struct domain *d, unsigned int reg)
-{
-    switch (reg) {
-    case 2: return 0x01;                /* IIR: no interrupt pending */
-    case 5: return 0x60;                /* LSR: transmitter empty */
-    case 6: return 0xb0;                /* MSR: DCD, DSR, CTS */
-    default: return 0;
-    }
-}
-
-static bool uart_write(struct domain *d, unsigned int reg, uint8_t val)
-{
-    if (reg == 3)
-        d->uart_lcr = val;
-    if (reg == 0 && !(d->uart_lcr & 0x80))      /* THR, unless the divisor latch is selected */
-        domain_console_putc(d, (char)val);
-    return true;
-}
 
 static uint32_t fifo_read(struct test_fifo *f, unsigned int size)
 {
@@ -73,8 +52,6 @@ uint32_t io_read(struct vcpu *v, uint16_t port, unsigned int size)
         return val & size_mask(size);
     if ((d->flags & DOMF_DEBUG_CONSOLE) && port == KEEL_DEBUG_PORT)
         return KEEL_DEBUG_PORT;         /* the usual answer: software probes for the port this way */
-    if ((d->flags & DOMF_DEBUG_CONSOLE) && port >= COM1_BASE && port < COM1_BASE + 8)
-        return uart_read(d, port - COM1_BASE);
     if ((d->flags & DOMF_TEST_DEVICES) && port == KEEL_TEST_FIFO_PORT)
         return fifo_read(d->fifo, size);
     return size_mask(size);
@@ -88,8 +65,6 @@ void io_write(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val)
         return;
     if ((d->flags & DOMF_DEBUG_CONSOLE) && port == KEEL_DEBUG_PORT)
         domain_console_putc(d, (char)val);
-    else if ((d->flags & DOMF_DEBUG_CONSOLE) && port >= COM1_BASE && port < COM1_BASE + 8)
-        uart_write(d, port - COM1_BASE, (uint8_t)val);
     else if ((d->flags & DOMF_TEST_DEVICES) && port == KEEL_TEST_FIFO_PORT)
         fifo_write(d->fifo, size, val);
 }

@@ -21,6 +21,7 @@
 #include <keel/vdev_pit.h>
 #include <keel/vdev_pmtimer.h>
 #include <keel/vdev_rtc.h>
+#include <keel/vdev_uart.h>
 #include <keel/vioapic.h>
 #include <keel/vlapic.h>
 #include <keel/vplatform.h>
@@ -54,10 +55,12 @@ struct domain_platform {
     struct hpet_env hpet_env;
     struct fwcfg fwcfg;
     struct fwcfg_env fwcfg_env;
+    struct uart uart;                   /* COM1 */
+    struct uart_env uart_env;
     void *fwcfg_arena;                  /* one page: the files published to the firmware */
     uint8_t *test_regs;                 /* test domains: the memory-like MMIO page */
     struct vdev_env isa_env;
-    struct timer timer;                 /* the next event of the PIT, RTC, PM timer or HPET */
+    struct timer timer;                 /* the next event of the PIT, RTC, PM timer, HPET or UART */
     struct domain *d;
     uint64_t apic_pages[VPLATFORM_APIC_PAGES];  /* pages mapped for local APICs (0: free) */
 };
@@ -511,6 +514,7 @@ static void dev_timer_fired(struct timer *t)
     rtc_update(&dp->rtc);
     pmtimer_update(&dp->pm);
     hpet_update(&dp->hpet);
+    uart_update(&dp->uart);
     spin_unlock_irqrestore(&dp->lock, flags);
     dev_timer_sync(dp);
 }
@@ -520,6 +524,8 @@ static void dev_timer_sync(struct domain_platform *dp)
     unsigned long flags = spin_lock_irqsave(&dp->lock);
     uint64_t next = MIN(MIN(pit_next_event(&dp->pit), rtc_next_event(&dp->rtc)),
                         MIN(pmtimer_next_event(&dp->pm), hpet_next_event(&dp->hpet)));
+
+    next = MIN(next, uart_next_event(&dp->uart));
 
     spin_unlock_irqrestore(&dp->lock, flags);
     if (next == VDEV_NO_EVENT)
@@ -565,6 +571,12 @@ static int fwcfg_publish(struct domain_platform *dp)
     return fwcfg_add_file(&dp->fwcfg, KEEL_TEST_FWCFG_FILE, test_file, sizeof(test_file));
 }
 
+/* What the guest sends on COM1 goes to its console lines, like port 0xE9's bytes. */
+static void uart_tx(void *ctx, uint8_t byte)
+{
+    domain_console_putc(((struct domain_platform *)ctx)->d, (char)byte);
+}
+
 static int domain_platform_init(struct domain *d)
 {
     struct domain_platform *dp = kzalloc(sizeof(*dp));
@@ -586,6 +598,10 @@ static int domain_platform_init(struct domain *d)
         .base = { .now_ns = domain_now, .set_irq = hpet_set_irq, .ctx = dp }, .msi = hpet_msi,
     };
     hpet_init(&dp->hpet, &dp->hpet_env);
+    dp->uart_env = (struct uart_env){
+        .base = { .now_ns = domain_now, .set_irq = isa_set_irq, .ctx = dp }, .tx = uart_tx,
+    };
+    uart_init(&dp->uart, &dp->uart_env, UART_COM1_BASE, UART_COM1_IRQ);
     timer_init(&dp->timer, dev_timer_fired, dp);
     dp->apic_pages[0] = VLAPIC_MMIO_BASE;
     d->platform = dp;
@@ -625,6 +641,7 @@ ISA_DEVICE_PORTS(pit, pit)
 ISA_DEVICE_PORTS(rtc, rtc)
 ISA_DEVICE_PORTS(pmtimer, pm)
 ISA_DEVICE_PORTS(fwcfg, fwcfg)
+ISA_DEVICE_PORTS(uart, uart)
 
 static const struct isa_port_range isa_ports[] = {
     { 0x20, 0x21, pic_read, pic_write }, { 0xa0, 0xa1, pic_read, pic_write },
@@ -633,6 +650,7 @@ static const struct isa_port_range isa_ports[] = {
     { VPLATFORM_PM_BASE, VPLATFORM_PM_BASE + PMTIMER_BLOCK_LEN - 1, pmtimer_read, pmtimer_write },
     { FWCFG_PORT_SEL, FWCFG_PORT_DATA, fwcfg_read, fwcfg_write },
     { FWCFG_PORT_DMA_HI, FWCFG_PORT_DMA_LO + 3, fwcfg_read, fwcfg_write },
+    { UART_COM1_BASE, UART_COM1_BASE + UART_NR_PORTS - 1, uart_read, uart_write },
 };
 
 int vplatform_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, uint32_t *val)
@@ -652,9 +670,24 @@ int vplatform_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, u
     else
         *val = r->read(dp, port, size);
     spin_unlock_irqrestore(&dp->lock, flags);
-    if (write)
+    if (write || r->read == uart_read)  /* reading the UART's RBR restarts its timeout */
         dev_timer_sync(dp);
     return 0;
+}
+
+size_t vplatform_uart_input(struct domain *d, const uint8_t *buf, size_t len)
+{
+    struct domain_platform *dp = dplat(d);
+    unsigned long flags;
+    size_t taken;
+
+    if (!dp)
+        return 0;
+    flags = spin_lock_irqsave(&dp->lock);
+    taken = uart_receive(&dp->uart, buf, len);
+    spin_unlock_irqrestore(&dp->lock, flags);
+    dev_timer_sync(dp);                 /* the character timeout may now be due */
+    return taken;
 }
 
 static int hpet_mmio(struct domain_platform *dp, uint64_t gpa, void *buf, unsigned int size,

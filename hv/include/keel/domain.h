@@ -22,7 +22,7 @@ enum domain_state {
 };
 
 #define DOMF_TEST_DEVICES (1u << 0)   /* the test FIFO port and test p2m pages */
-#define DOMF_DEBUG_CONSOLE (1u << 1)  /* port 0xE9 and the output-only UART: no device model */
+#define DOMF_DEBUG_CONSOLE (1u << 1)  /* port 0xE9, the debug console */
 
 /* Guest general-purpose registers the world switch saves and loads (RSP and RIP live in the
  * backend's control structure, and on AMD so does RAX). Order: the ModRM register numbers. */
@@ -82,7 +82,6 @@ struct domain {
     char console_line[CONSOLE_LINE_LEN];
     unsigned int console_len;
     struct test_fifo *fifo;
-    uint8_t uart_lcr;
     unsigned int unknown_msr_logged;
     void (*console_hook)(struct domain *d, const char *line);   /* sees each guest output line */
     void *owner_data;                   /* for whoever created it (the test runner) */

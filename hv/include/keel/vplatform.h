@@ -1,7 +1,8 @@
 /*
  * The virtual platform wired into domains: device models (hv/vdev/) connected to vCPUs, the
  * hypervisor's timers and the exit path: the local APIC of each vCPU, and the domain's IOAPIC,
- * PIC, PIT, RTC, ACPI PM timer, HPET and fw_cfg.
+ * PIC, PIT, RTC, ACPI PM timer, HPET, fw_cfg and COM1 (a 16550A on IRQ 4 whose output joins the
+ * domain's console lines).
  */
 #ifndef KEEL_VPLATFORM_H
 #define KEEL_VPLATFORM_H
@@ -27,9 +28,12 @@ int vplatform_pending_irq(struct vcpu *v);
  * true if one is pending (delivered or waiting for the window). */
 bool vplatform_deliver_extint(struct vcpu *v);
 /* Ports of the PIC (0x20, 0xa0, ELCR), the PIT (0x40-0x43, 0x61), the RTC (0x70/0x71), the
- * ACPI PM block (VPLATFORM_PM_BASE) and fw_cfg (0x510-0x51b): 0, or -ENOENT. */
+ * ACPI PM block (VPLATFORM_PM_BASE), fw_cfg (0x510-0x51b) and COM1 (0x3f8-0x3ff): 0, or -ENOENT. */
 int vplatform_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, uint32_t *val);
 void vplatform_ack(struct vcpu *v, uint8_t vector);
+/* Bytes typed for the domain's COM1: returns how many its receiver took (the caller keeps the
+ * rest for later). */
+size_t vplatform_uart_input(struct domain *d, const uint8_t *buf, size_t len);
 /* Takes NMI, INIT and SIPI from v's local APIC; false while v waits for a SIPI (it blocks). */
 bool vplatform_startup(struct vcpu *v);
 /* NMI, INIT or SIPI waiting to be taken; and its negation, for sched_block. */

@@ -40,13 +40,14 @@ static bool outside_value_ok(uint64_t a, uint64_t v)
     return v == ~0ull;
 }
 
-/* Ports with an emulated device behind them: PIC, ELCR, PIT, port 0x61, RTC, ACPI PM, fw_cfg. */
+/* Ports with an emulated device behind them: PIC, ELCR, PIT, port 0x61, RTC, ACPI PM, fw_cfg,
+ * COM1. */
 static bool is_platform_port(unsigned int port)
 {
     return port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1 || port == 0x4d0 ||
            port == 0x4d1 || (port >= 0x40 && port <= 0x43) || port == 0x61 || port == 0x70 ||
            port == 0x71 || (port >= 0xb000 && port < 0xb00c) || port == 0x510 || port == 0x511 ||
-           (port >= 0x514 && port < 0x51c);
+           (port >= 0x514 && port < 0x51c) || (port >= 0x3f8 && port <= 0x3ff);
 }
 
 /* Calls fn(a) for each address of the scan; never for the MMIO page, which would kill us. */
@@ -123,12 +124,11 @@ static void check_ports(void)
 {
     unsigned int not_ones = 0, first = 0, first_value = 0;
 
-    /* Every port reads as nothing here but the debug port and the debug UART at 0x3f8-0x3ff
-     * (domains without a device model have both); the FIFO is empty. */
+    /* Every port reads as nothing here but the debug port and the platform's devices; the
+     * FIFO is empty. */
     for (unsigned int port = 0; port <= 0xffff; port++) {
         uint8_t v = inb((uint16_t)port);
-        bool debug = port == KEEL_DEBUG_PORT || (port >= 0x3f8 && port <= 0x3ff) ||
-                     is_platform_port(port);
+        bool debug = port == KEEL_DEBUG_PORT || is_platform_port(port);
 
         if (!debug && v != 0xff && !not_ones++) {
             first = port;

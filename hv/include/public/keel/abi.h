@@ -41,7 +41,8 @@ enum keel_shutdown_reason {
     KEEL_SHUTDOWN_CRASH = 2,
 };
 
-/* Debug output for guests without a device model: each byte written goes to the log. */
+/* Debug output for guests without a device model: each byte written goes to the log, in the
+ * same lines as what the guest sends on COM1. */
 #define KEEL_DEBUG_PORT 0xe9
 
 /*
