@@ -1,8 +1,10 @@
-/* Polled 16550 UART. Polling keeps it usable from any context, including a crash on any CPU. */
+/* Polled 16550 UART. Polling keeps it usable from any context, including a crash on any CPU.
+ * Reception is polled too (hv/console_input.c decides where the bytes go). */
 #include <keel/console.h>
 #include <keel/cpu.h>
 
 #define UART_THR 0
+#define UART_RBR 0
 #define UART_DLL 0
 #define UART_IER 1
 #define UART_DLM 1
@@ -10,6 +12,7 @@
 #define UART_LCR 3
 #define UART_MCR 4
 #define UART_LSR 5
+#define UART_LSR_DR 0x01
 #define UART_LSR_THRE 0x20
 #define UART_LCR_DLAB 0x80
 #define UART_CLOCK 115200
@@ -57,4 +60,11 @@ void console_write(const char *s, size_t len)
             uart_putc('\r');
         uart_putc(s[i]);
     }
+}
+
+int console_getc(void)
+{
+    if (!uart_port || !(inb(uart_port + UART_LSR) & UART_LSR_DR))
+        return -1;
+    return inb(uart_port + UART_RBR);
 }

@@ -1,4 +1,5 @@
 /* Domain life: creation with RAM and vCPUs, stopping, destruction, and guest debug output. */
+#include <keel/console.h>
 #include <keel/domain.h>
 #include <keel/guest_mem.h>
 #include <keel/heap.h>
@@ -197,10 +198,19 @@ void domain_log_exits(const struct domain *d)
     pr_info("d%u (%s): exits:%s\n", d->id, d->name, n ? line : " none");
 }
 
+void domain_start(struct domain *d)
+{
+    d->state = DOMAIN_RUNNING;
+    if (d->flags & DOMF_CONSOLE_INPUT)
+        console_set_focus(d);
+    sched_domain_start(d);
+}
+
 void domain_destroy(struct domain *d)
 {
     if (d->live)
         nr_domains--;
+    console_unfocus(d);
     d->state = DOMAIN_DYING;
     timer_cancel(&d->watchdog);
     for (unsigned int i = 0; i < d->nr_vcpus; i++)

@@ -102,6 +102,7 @@ static void bring_up_cpus(void)
     lapic_timer_calibrate();
     timer_cpu_init();
     sched_cpu_init();
+    console_input_start();
     irq_enable();
     online = smp_boot_aps(&acpi);
     pr_info("smp: %u of %u CPUs online\n", online, acpi.nr_cpus);

@@ -19,6 +19,7 @@ enum expect { EXPECT_POWEROFF, EXPECT_TRIPLE_FAULT, EXPECT_CRASH };
 
 struct guest_test {
     char name[DOMAIN_NAME_LEN], group[16], expect_text[48], arg[64], kind[16], cmdline[256];
+    char console[8];
     uint64_t mem;
     unsigned int vcpus, timeout_s, passed, failed, weight;
     uint64_t cpus, soft_cpus;           /* affinity; 0: any */
@@ -81,6 +82,8 @@ static int parse_test(struct guest_test *t, const char *s)
     if (t->kind[0] && strcmp(t->kind, "multiboot") && strcmp(t->kind, "linux"))
         return -EINVAL;
     cmdline_get(s, "arg", t->arg, sizeof(t->arg));
+    if (cmdline_get(s, "console", t->console, sizeof(t->console)) && strcmp(t->console, "input"))
+        return -EINVAL;
     return parse_expect(t, s);
 }
 
@@ -175,7 +178,8 @@ static int load_guest(struct guest_test *t, struct domain *d)
 static bool start_test(struct guest_test *t)
 {
     struct domain_config cfg = { .name = t->name, .ram_bytes = t->mem, .nr_vcpus = t->vcpus,
-                                 .flags = DOMF_TEST_DEVICES | DOMF_DEBUG_CONSOLE,
+                                 .flags = DOMF_TEST_DEVICES | DOMF_DEBUG_CONSOLE |
+                                          (t->console[0] ? DOMF_CONSOLE_INPUT : 0),
                                  .weight = t->weight, .soft_affinity = t->soft_cpus,
                                  /* a CPU list beyond this machine's CPUs means all of them */
                                  .affinity = t->cpus & sched_online_mask() };
@@ -191,10 +195,9 @@ static bool start_test(struct guest_test *t)
     }
     t->d->owner_data = t;
     t->d->console_hook = console_hook;
-    t->d->state = DOMAIN_RUNNING;
     timer_init(&t->d->watchdog, watchdog_fired, t->d);
     timer_set(&t->d->watchdog, now_ns() + t->timeout_s * NSEC_PER_SEC);
-    sched_domain_start(t->d);                   /* vCPU 0 runs; the others wait for INIT/SIPI */
+    domain_start(t->d);
     return true;
 }
 

@@ -23,6 +23,7 @@ enum domain_state {
 
 #define DOMF_TEST_DEVICES (1u << 0)   /* the test FIFO port and test p2m pages */
 #define DOMF_DEBUG_CONSOLE (1u << 1)  /* port 0xE9, the debug console */
+#define DOMF_CONSOLE_INPUT (1u << 2)  /* takes the console focus when started (console.h) */
 
 /* Guest general-purpose registers the world switch saves and loads (RSP and RIP live in the
  * backend's control structure, and on AMD so does RAX). Order: the ModRM register numbers. */
@@ -104,7 +105,10 @@ struct domain_config {
 
 /* Creates a domain with its RAM (zeroed) and vCPUs in the reset state; NULL with *err set. */
 struct domain *domain_create(const struct domain_config *cfg, int *err);
-/* Frees everything the domain holds; its vCPUs must not be running. */
+/* Runs a created domain: vCPU 0 starts, the others wait for INIT/SIPI; with DOMF_CONSOLE_INPUT it
+ * takes the console focus. */
+void domain_start(struct domain *d);
+/* Frees everything the domain holds (and the console focus); its vCPUs must not be running. */
 void domain_destroy(struct domain *d);
 /* Logs how many exits of each kind the domain's vCPUs took. */
 void domain_log_exits(const struct domain *d);
