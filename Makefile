@@ -49,7 +49,8 @@ GUEST_ISO_QEMU_CMDLINE  := console=com1,115200 loglvl=info test_exit=qemu max_as
 GUEST_ISO_BOCHS_CMDLINE := console=com1,115200 loglvl=info test_exit=bochs vmx_check
 GUEST_ISO_BREAK_CMDLINE := console=com1,115200 loglvl=info test_exit=bochs break_vmcs=tr
 ISOS += $(BUILD)/iso/guests-qemu.iso $(BUILD)/iso/guests-bochs.iso $(BUILD)/iso/break-vmcs-bochs.iso \
-        $(BUILD)/iso/bench-qemu.iso $(BUILD)/iso/bench-bochs.iso $(BUILD)/iso/break-vmcs-check-bochs.iso
+        $(BUILD)/iso/bench-qemu.iso $(BUILD)/iso/bench-bochs.iso $(BUILD)/iso/break-vmcs-check-bochs.iso \
+        $(BUILD)/iso/console-input-qemu.iso
 
 # libFuzzer targets over every decoder a guest can feed (tests/fuzz/).
 include tests/fuzz/fuzz.mk
@@ -112,6 +113,12 @@ $(BUILD)/iso/break-vmcs-bochs.iso: $(BUILD)/keel.elf $(BUILD)/guests/cpuid.bin s
 
 $(BUILD)/iso/break-vmcs-check-bochs.iso: $(BUILD)/keel.elf $(BUILD)/guests/cpuid.bin scripts/mkiso.sh
 	$(Q)scripts/mkiso.sh $@ $< "$(GUEST_ISO_BREAK_CMDLINE) vmx_check" $(BUILD)/guests/cpuid.bin "guest cpuid mem=16M vcpus=1"
+
+# The uart guest without and then with the console focus, for tests/system/test_console_input.py.
+$(BUILD)/iso/console-input-qemu.iso: $(BUILD)/keel.elf $(BUILD)/guests/uart.bin scripts/mkiso.sh
+	$(Q)scripts/mkiso.sh $@ $< "console=com1,115200 loglvl=info test_exit=qemu" \
+	    $(BUILD)/guests/uart.bin "guest uart mem=16M vcpus=1" \
+	    $(BUILD)/guests/uart.bin "guest uart-input mem=16M vcpus=1 timeout=300 arg=input console=input"
 $(BUILD)/iso/bench-%.iso: $(BUILD)/keel.elf $(BUILD)/guests/bench.bin scripts/mkiso.sh
 	$(Q)scripts/mkiso.sh $@ $< "console=com1,115200 loglvl=info test_exit=$* bench" \
 	    $(BUILD)/guests/bench.bin "guest bench mem=16M vcpus=1"

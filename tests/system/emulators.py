@@ -5,7 +5,9 @@ build/test-logs/, and returns them. Nothing here builds anything: `make` has bui
 """
 import os
 import re
+import selectors
 import subprocess
+import time
 from dataclasses import dataclass
 
 BUILD = os.environ.get("KEEL_BUILD", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
@@ -116,3 +118,45 @@ def run_bochs(name, iso, cpus=2, megs=512, model="corei7_skylake_x", timeout=600
     except subprocess.TimeoutExpired:
         rc = "timeout"
     return Run(rc, _read(serial), _read(blog), d)
+
+
+def run_qemu_typing(name, iso, script, smp=2, mem="512M", timeout=300, cpu="max"):
+    """Like run_qemu, with the serial port on a pipe both ways: for each (pattern, text) of
+    script in turn, text (bytes) is typed once pattern appears in what Keel printed after the
+    previous step's match."""
+    d = _logdir(name)
+    serial, qlog = os.path.join(d, "serial.log"), os.path.join(d, "qemu.log")
+    if os.path.exists(qlog):
+        os.remove(qlog)
+    cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", cpu, "-smp", str(smp), "-m", mem,
+           "-display", "none", "-no-reboot", "-boot", "d", "-cdrom", iso,
+           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+           "-serial", "stdio", "-monitor", "none", "-d", "cpu_reset,guest_errors", "-D", qlog]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    out, steps, pos = bytearray(), list(script), 0
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        while time.monotonic() < deadline:
+            if not sel.select(timeout=0.2):
+                continue
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            out += chunk
+            text = out.decode(errors="replace")
+            m = steps and re.search(steps[0][0], text[pos:], re.M)
+            if m:
+                pos += m.end()
+                proc.stdin.write(steps.pop(0)[1])
+                proc.stdin.flush()
+    try:
+        rc = proc.wait(timeout=max(1, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        rc = "timeout"
+    with open(serial, "wb") as f:
+        f.write(out)
+    return Run(rc, out.decode(errors="replace").replace("\r", ""), _read(qlog), d)
