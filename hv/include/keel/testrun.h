@@ -3,8 +3,9 @@
  * the hypervisor runs one after another (or together, by group), judging each by how it ended
  * and by the verdict it printed. The string:
  *   guest <name> mem=<size> vcpus=<n> [group=<g>] [timeout=<s>]
- *         [arg=<word>] [expect=poweroff|triple-fault|crash:<text>]
+ *         [arg=<word>] [console=input] [expect=poweroff|triple-fault|crash:<text>]
  * crash:<text> takes the rest of the string, spaces included, so expect= comes last.
+ * console=input creates the domain with DOMF_CONSOLE_INPUT: it takes the console focus.
  */
 #ifndef KEEL_TESTRUN_H
 #define KEEL_TESTRUN_H
