@@ -6,7 +6,6 @@
 #define IOAPIC 0xfec00000ul
 #define VEC_UART 0x27
 #define PIN 4
-#define PM_TMR (0xb000 + 8)
 
 struct interrupt_frame;
 volatile struct uart_irq_log irq_log;
@@ -56,21 +55,16 @@ void uart_irq_log_clear(void)
     memset((void *)&irq_log, 0, sizeof(irq_log));
 }
 
-static uint32_t pm_now(void)
-{
-    return inl(PM_TMR) & 0xffffff;
-}
-
 uint64_t uart_wait_irqs(unsigned int irqs, unsigned int max_ms)
 {
     uint64_t waited = 0;
-    uint32_t last = pm_now(), now;
+    uint32_t last = guest_pm_now(), now;
 
     asm volatile("sti" ::: "memory");
     while (irq_log.irqs < irqs && waited < (uint64_t)max_ms * PM_TICKS_PER_MS) {
         cpu_relax();
-        now = pm_now();
-        waited += (now - last) & 0xffffff;
+        now = guest_pm_now();
+        waited += (now - last) & 0xffffff;          /* read often enough never to miss a wrap */
         last = now;
     }
     asm volatile("cli" ::: "memory");

@@ -56,10 +56,9 @@ extern volatile struct uart_irq_log irq_log;
 void uart_irq_setup(void);
 void uart_irq_log_clear(void);
 /* Lets interrupts in until the handler has run `irqs` times in all, or max_ms pass (guest time,
- * on the ACPI PM timer); returns the PM timer ticks waited. */
+ * on the ACPI PM timer); returns the PM timer counts waited. */
 uint64_t uart_wait_irqs(unsigned int irqs, unsigned int max_ms);
-/* PM timer ticks (3.579545 MHz) in ms. */
-#define PM_TICKS_PER_MS 3580
+#define PM_TICKS_PER_MS (GUEST_PM_TIMER_HZ / 1000)
 
 /* probe.c: Linux's 8250 identification; names the type it finds ("16550A", "16450", ...). */
 const char *uart_linux_probe(void);
