@@ -1,4 +1,8 @@
-/* Software timers: a sorted list per CPU, the soonest deadline programmed into the APIC timer. */
+/*
+ * Software timers: a sorted list per CPU, the soonest deadline programmed into the APIC timer.
+ * Lock order: a timer's own lock, then a CPU's list lock. The timer's lock keeps two CPUs that set
+ * or cancel it at once from linking it into two lists; the list lock alone covers firing.
+ */
 #include <keel/apic.h>
 #include <keel/percpu.h>
 #include <keel/printk.h>
@@ -28,15 +32,30 @@ static void program_hw(struct percpu *p)
     lapic_timer_arm(p->timers ? tsc_at(p->timers->deadline) : 0);
 }
 
+/* Takes t off the list it is armed on; call with t's lock held. */
+static bool disarm(struct timer *t)
+{
+    struct percpu *p = cpus[t->cpu];
+    bool was_armed;
+
+    if (!p)
+        return false;
+    spin_lock(&p->timer_lock);
+    was_armed = t->armed;
+    if (was_armed)
+        unlink_timer(p, t);
+    spin_unlock(&p->timer_lock);
+    return was_armed;
+}
+
 void timer_set(struct timer *t, uint64_t deadline_ns)
 {
+    unsigned long flags = spin_lock_irqsave(&t->lock);
     struct percpu *p = this_cpu();
-    unsigned long flags;
     struct timer **pp;
 
-    if (t->armed)
-        timer_cancel(t);
-    flags = spin_lock_irqsave(&p->timer_lock);
+    disarm(t);
+    spin_lock(&p->timer_lock);
     t->deadline = deadline_ns;
     t->cpu = p->id;
     t->armed = true;
@@ -46,22 +65,16 @@ void timer_set(struct timer *t, uint64_t deadline_ns)
     *pp = t;
     if (p->timers == t)
         program_hw(p);
-    spin_unlock_irqrestore(&p->timer_lock, flags);
+    spin_unlock(&p->timer_lock);
+    spin_unlock_irqrestore(&t->lock, flags);
 }
 
 bool timer_cancel(struct timer *t)
 {
-    struct percpu *p = cpus[t->cpu];
-    unsigned long flags;
-    bool was_armed;
+    unsigned long flags = spin_lock_irqsave(&t->lock);
+    bool was_armed = disarm(t);
 
-    if (!p)
-        return false;
-    flags = spin_lock_irqsave(&p->timer_lock);
-    was_armed = t->armed;
-    if (was_armed)
-        unlink_timer(p, t);
-    spin_unlock_irqrestore(&p->timer_lock, flags);
+    spin_unlock_irqrestore(&t->lock, flags);
     return was_armed;
 }
 

@@ -12,6 +12,8 @@ def check_common(run, cpus):
     run.expect(rf"smp: {cpus} of {cpus} CPUs online", f"all {cpus} CPUs online")
     run.expect(rf"selftest: cross-CPU calls ok on {cpus} CPUs", "cross-CPU calls on every CPU")
     run.expect(rf"selftest: timers ok on {cpus} of {cpus} CPUs", "a timer firing on every CPU")
+    run.expect(rf"selftest: a timer re-armed \d+ times from {cpus} CPUs fired [1-9]\d* times$",
+               "one timer re-armed from every CPU at once, lists intact")
     run.expect(r"Keel: boot complete", "boot completion")
     assert not run.lines(r"PANIC|crash on CPU|did not start"), run.evidence()
 

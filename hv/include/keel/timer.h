@@ -1,7 +1,9 @@
-/* Per-CPU software timers on the local APIC timer. Callbacks run in interrupt context. */
+/* Per-CPU software timers on the local APIC timer. Callbacks run in interrupt context. A timer
+ * may be set and cancelled from any CPU, also while it fires elsewhere. */
 #ifndef KEEL_TIMER_H
 #define KEEL_TIMER_H
 
+#include <keel/spinlock.h>
 #include <keel/types.h>
 
 struct timer {
@@ -11,6 +13,7 @@ struct timer {
     struct timer *next;
     unsigned int cpu;
     bool armed;
+    spinlock_t lock;                /* serialises timer_set and timer_cancel of this timer */
 };
 
 void timer_init(struct timer *t, void (*fn)(struct timer *t), void *data);
