@@ -595,7 +595,8 @@ int vplatform_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, u
     else
         *val = r->read(dp, port, size);
     spin_unlock_irqrestore(&dp->lock, flags);
-    if (write)
+    /* Reading RTC register C re-enables its interrupt: its next event comes back then. */
+    if (write || port == RTC_PORT_DATA)
         dev_timer_sync(dp);
     return 0;
 }
