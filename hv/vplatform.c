@@ -63,6 +63,7 @@ struct domain_platform {
     struct timer timer;                 /* the next event of the PIT, RTC, PM timer, HPET or UART */
     struct domain *d;
     uint64_t apic_pages[VPLATFORM_APIC_PAGES];  /* pages mapped for local APICs (0: free) */
+    bool sleep_logged;                  /* an unsupported ACPI sleep state was asked for */
 };
 
 static int domain_platform_init(struct domain *d);
@@ -653,11 +654,28 @@ static const struct isa_port_range isa_ports[] = {
     { UART_COM1_BASE, UART_COM1_BASE + UART_NR_PORTS - 1, uart_read, uart_write },
 };
 
+/*
+ * SLP_EN written to PM1a control. Keel's DSDT declares _S5 as SLP_TYP 0 (as on PIIX4): it powers
+ * the domain off exactly as the poweroff hypercall does. S1-S4 are not offered; a request for
+ * one is logged once per domain and ignored, and the guest carries on.
+ */
+static void acpi_sleep(struct vcpu *v, int type)
+{
+    struct domain_platform *dp = dplat(v->domain);
+
+    if (type == VPLATFORM_SLP_TYP_S5)
+        domain_shutdown(v->domain, KEEL_SHUTDOWN_POWEROFF, 0);
+    else if (!__atomic_exchange_n(&dp->sleep_logged, true, __ATOMIC_RELAXED))
+        pr_warn("d%u v%u: ACPI sleep type %d written to PM1a control: only S5 (type %d) is "
+                "supported, ignored\n", v->domain->id, v->id, type, VPLATFORM_SLP_TYP_S5);
+}
+
 int vplatform_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, uint32_t *val)
 {
     struct domain_platform *dp = dplat(v->domain);
     const struct isa_port_range *r = NULL;
     unsigned long flags;
+    int sleep;
 
     for (unsigned int i = 0; dp && i < ARRAY_SIZE(isa_ports) && !r; i++)
         if (port >= isa_ports[i].first && port <= isa_ports[i].last)
@@ -669,9 +687,14 @@ int vplatform_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, u
         r->write(dp, port, size, *val);
     else
         *val = r->read(dp, port, size);
+    sleep = write && r->write == pmtimer_write ? pmtimer_sleep_request(&dp->pm) : -1;
     spin_unlock_irqrestore(&dp->lock, flags);
-    if (write || r->read == uart_read)  /* reading the UART's RBR restarts its timeout */
+    /* Reading the UART's RBR restarts its timeout; reading RTC register C re-enables its
+     * interrupt: their next events come back then. */
+    if (write || r->read == uart_read || port == RTC_PORT_DATA)
         dev_timer_sync(dp);
+    if (sleep >= 0)
+        acpi_sleep(v, sleep);
     return 0;
 }
 

@@ -2,8 +2,9 @@
  * Conventions shared by the virtual platform's device models (hv/vdev/). Each model is pure
  * logic: it never reads the clock, arms a hardware timer or touches a vCPU itself. The platform
  * glue gives it a struct vdev_env, calls its register handlers, asks it when its next event is
- * due (<dev>_next_event) and lets it catch up (<dev>_update) when that time comes. Unit tests
- * drive the same code with a fake clock.
+ * due (<dev>_next_event) and lets it catch up (<dev>_update) when that time comes. It asks again
+ * after every register write, and after reads that can bring an event back (RTC register C).
+ * Unit tests drive the same code with a fake clock.
  *
  * State: each model keeps everything that must survive migration in one plain struct
  * (struct <dev>_state: no pointers), saved and loaded by <dev>_save/<dev>_load. Loading checks

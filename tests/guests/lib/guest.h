@@ -38,6 +38,7 @@ bool report(bool ok, const char *name, const char *detail_fmt, ...)
     __attribute__((format(printf, 3, 4)));
 unsigned int report_summary(void);      /* prints the verdict line, returns the failure count */
 _Noreturn void report_summary_and_exit(void);
+_Noreturn void report_summary_and_acpi_poweroff(void);     /* the verdict, then ACPI S5 */
 
 /* lib/print.c: output on KEEL_DEBUG_PORT. */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -99,10 +100,29 @@ struct guest_interrupt_frame;           /* for __attribute__((interrupt)) handle
 
 /* lib/clock.c: the ACPI PM timer as a clock (counts wrap at 24 bits, ~4.7 s). */
 #define GUEST_PM_TIMER_HZ 3579545u
+/* Keel's ACPI PM block (the FADT's PM1a event and control blocks, the PM timer). */
+#define GUEST_PM1A_STS_PORT 0xb000
+#define GUEST_PM1A_EN_PORT 0xb002
+#define GUEST_PM1A_CNT_PORT 0xb004
+#define GUEST_PM_TIMER_PORT 0xb008
+#define GUEST_PM1_SLP_EN 0x2000
+#define GUEST_PM1_SLP_TYP_S5 0          /* the DSDT's _S5 */
 uint32_t guest_pm_now(void);
 uint64_t guest_pm_since(uint32_t from);         /* counts since from (less than one wrap ago) */
 uint64_t guest_pm_to_ns(uint64_t counts);
 void guest_busy_ms(unsigned int ms);            /* spins for ms of guest time */
+/* Halts (IF set) until *count >= n or max_ms pass, woken meanwhile by the local APIC timer on
+ * GUEST_VEC_TICK (the APIC must be enabled); false on the timeout. Returns with IF clear. */
+#define GUEST_VEC_TICK 46
+bool guest_wait_irqs(volatile unsigned int *count, unsigned int n, unsigned int max_ms);
+void guest_sleep_ms(unsigned int ms);           /* halts for ms of guest time, as above */
+/* Times count clocks of PIT channel 2 (1.193182 MHz) with clock(): between *lo and *hi. */
+bool guest_pit2_window(uint16_t count, uint64_t (*clock)(void), uint64_t mask, uint64_t *lo,
+                       uint64_t *hi);
+
+/* lib/ioapic.c: IOAPIC pins to APIC ID 0, fixed delivery, active high. */
+void guest_ioapic_route(unsigned int pin, uint8_t vector, bool level);
+void guest_ioapic_mask(unsigned int pin);
 
 /*
  * lib/smp.c: other vCPUs, through the xAPIC registers. guest_smp_start() sends INIT and SIPI to

@@ -34,3 +34,19 @@ _Noreturn void report_summary_and_exit(void)
 {
     guest_exit(report_summary());
 }
+
+/*
+ * The verdict, then S5 as an ACPI OS enters it: SLP_TYP 0 (Keel's _S5) with SLP_EN in PM1a
+ * control. The hypervisor must end the domain as the poweroff hypercall does; if the guest is
+ * still running afterwards, it says so and powers off by hypercall with code 1 (a failure).
+ */
+_Noreturn void report_summary_and_acpi_poweroff(void)
+{
+    report_summary();
+    outw(GUEST_PM1A_CNT_PORT, GUEST_PM1_SLP_EN | GUEST_PM1_SLP_TYP_S5 << 10);
+    printf("FAIL acpi-poweroff: the domain still runs after SLP_EN with SLP_TYP %u\n",
+           GUEST_PM1_SLP_TYP_S5);
+    guest_hypercall(KEEL_HC_SHUTDOWN, KEEL_SHUTDOWN_POWEROFF, 1, 0, 0, 0);
+    for (;;)
+        asm volatile("cli; hlt");
+}
