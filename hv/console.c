@@ -62,6 +62,14 @@ void console_write(const char *s, size_t len)
     }
 }
 
+void console_write_raw(const char *s, size_t len)
+{
+    if (!uart_port)
+        return;
+    for (size_t i = 0; i < len; i++)
+        uart_putc(s[i]);
+}
+
 int console_getc(void)
 {
     if (!uart_port || !(inb(uart_port + UART_LSR) & UART_LSR_DR))

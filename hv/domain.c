@@ -281,6 +281,11 @@ void domain_console_putc(struct domain *d, char c)
 {
     bool flush = c == '\n' || d->console_len == CONSOLE_LINE_LEN - 1;
 
+    if (d->flags & DOMF_CONSOLE_RAW) {
+        printk_raw(&c, 1);              /* a terminal: prompts, echo and escapes as they come */
+        return;
+    }
+
     if (c != '\n' && c != '\r')
         d->console_line[d->console_len++] = (c >= 0x20 && c < 0x7f) ? c : '?';
     if (!flush)

@@ -82,7 +82,8 @@ static int parse_test(struct guest_test *t, const char *s)
     if (t->kind[0] && strcmp(t->kind, "multiboot") && strcmp(t->kind, "linux"))
         return -EINVAL;
     cmdline_get(s, "arg", t->arg, sizeof(t->arg));
-    if (cmdline_get(s, "console", t->console, sizeof(t->console)) && strcmp(t->console, "input"))
+    if (cmdline_get(s, "console", t->console, sizeof(t->console)) && strcmp(t->console, "input") &&
+        strcmp(t->console, "raw"))
         return -EINVAL;
     return parse_expect(t, s);
 }
@@ -179,7 +180,8 @@ static bool start_test(struct guest_test *t)
 {
     struct domain_config cfg = { .name = t->name, .ram_bytes = t->mem, .nr_vcpus = t->vcpus,
                                  .flags = DOMF_TEST_DEVICES | DOMF_DEBUG_CONSOLE |
-                                          (t->console[0] ? DOMF_CONSOLE_INPUT : 0),
+                                          (t->console[0] ? DOMF_CONSOLE_INPUT : 0) |
+                                          (!strcmp(t->console, "raw") ? DOMF_CONSOLE_RAW : 0),
                                  .weight = t->weight, .soft_affinity = t->soft_cpus,
                                  /* a CPU list beyond this machine's CPUs means all of them */
                                  .affinity = t->cpus & sched_online_mask() };

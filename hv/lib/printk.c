@@ -24,6 +24,8 @@ void printk_init(void)
     logring_init(&log_ring, log_ring_buf, sizeof(log_ring_buf));
 }
 
+static bool raw_mid_line;           /* a guest's raw output left the console mid-line */
+
 static void emit_line(enum log_level level, uint64_t ns, const char *text, size_t len)
 {
     char stamp[32];
@@ -32,6 +34,9 @@ static void emit_line(enum log_level level, uint64_t ns, const char *text, size_
     logring_append(&log_ring, (uint8_t)level, ns, text, len);
     if ((int)level > opts.loglvl)
         return;
+    if (raw_mid_line)
+        console_write("\n", 1);
+    raw_mid_line = false;
     n = snprintf(stamp, sizeof(stamp), "[%5llu.%06llu] ", (unsigned long long)(ns / NSEC_PER_SEC),
                  (unsigned long long)(ns % NSEC_PER_SEC / NSEC_PER_USEC));
     console_write(stamp, (size_t)n);
@@ -56,6 +61,16 @@ void vprintk(enum log_level level, const char *fmt, va_list ap)
             start = i + 1;
         }
     }
+    spin_unlock_irqrestore(&log_lock, flags);
+}
+
+void printk_raw(const char *s, size_t len)
+{
+    unsigned long flags = spin_lock_irqsave(&log_lock);
+
+    console_write_raw(s, len);
+    if (len)
+        raw_mid_line = s[len - 1] != '\n';
     spin_unlock_irqrestore(&log_lock, flags);
 }
 

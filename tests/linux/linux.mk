@@ -14,7 +14,7 @@ endif
 
 # Boot images with the kit as a domain under Keel: linux-qemu.iso for the system test (the
 # hypervisor ends the emulator when the guest powers off), linux-run.iso for `make run`.
-LINUX_GUEST  := guest linux kind=linux mem=256M vcpus=2 timeout=3600 cmdline="console=ttyS0 panic=-1"
+LINUX_GUEST  := guest linux kind=linux mem=256M vcpus=2 timeout=3600 console=raw cmdline="console=ttyS0 panic=-1"
 LINUX_ISOS   := $(BUILD)/iso/linux-qemu.iso $(BUILD)/iso/linux-run.iso
 
 $(BUILD)/iso/linux-qemu.iso: $(BUILD)/keel.elf $(LINUX_KIT) scripts/mkiso.sh

@@ -11,6 +11,8 @@
 /* port 0 disables the serial console (output still reaches the log ring). */
 void console_init(uint16_t port, uint32_t baud);
 void console_write(const char *s, size_t len);
+/* Bytes as they are (no CR added before LF): a guest's own terminal output. */
+void console_write_raw(const char *s, size_t len);
 uint16_t console_port(void);
 /* A byte the UART has received, or -1. */
 int console_getc(void);

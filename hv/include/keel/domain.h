@@ -24,6 +24,7 @@ enum domain_state {
 #define DOMF_TEST_DEVICES (1u << 0)   /* the test FIFO port and test p2m pages */
 #define DOMF_DEBUG_CONSOLE (1u << 1)  /* port 0xE9, the debug console */
 #define DOMF_CONSOLE_INPUT (1u << 2)  /* takes the console focus when started (console.h) */
+#define DOMF_CONSOLE_RAW (1u << 3)    /* its COM1 output goes to the console as it is, unprefixed */
 
 /* Guest general-purpose registers the world switch saves and loads (RSP and RIP live in the
  * backend's control structure, and on AMD so does RAX). Order: the ModRM register numbers. */

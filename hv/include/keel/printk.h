@@ -13,6 +13,8 @@ enum log_level { LOG_ERR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 
+/* A guest's terminal output, byte for byte, between the hypervisor's own lines. */
+void printk_raw(const char *s, size_t len);
 void printk(enum log_level level, const char *fmt, ...) __printf(2, 3);
 void vprintk(enum log_level level, const char *fmt, va_list ap);
 
