@@ -139,8 +139,8 @@ $(BUILD)/fw/fw_bzimage_info: tests/unit/fw_bzimage_info.c
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $< -o $@
 
 # --- running ---------------------------------------------------------------------------------
-run: deps all
-	$(Q)scripts/run-qemu.sh $(BUILD)/keel.iso
+run: deps all linux-kit
+	$(Q)scripts/run-qemu.sh $(BUILD)/iso/linux-run.iso
 
 debug: deps all
 	$(Q)scripts/run-qemu.sh --debug $(BUILD)/keel.iso
@@ -157,7 +157,7 @@ unit: $(UNIT_BINS)
 fuzz: deps all
 	$(Q)$(PYTHON) tests/run.py --build $(BUILD) --only fuzz --fuzz-seconds $(FUZZ_TIME)
 
-bench: deps all
+bench: deps all linux-kit
 	$(Q)$(PYTHON) bench/run.py --build $(BUILD)
 
 clean:

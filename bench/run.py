@@ -6,6 +6,9 @@
    loop run natively by the hypervisor; and guest compute speed against native (expect about 1.0).
 2. Boot time: from the loader to `boot complete`, as the hypervisor measures it and as the wall
    clock sees the whole emulator run.
+3. Linux boot to a shell: Debian's kernel and the busybox initramfs (build/linux) booted directly
+   by QEMU (-kernel) and as a 2-vCPU domain under Keel on QEMU, wall-clock seconds from starting
+   QEMU to the shell prompt, and their ratio, measured in one run.
 """
 import argparse
 import os
@@ -61,6 +64,43 @@ def boot_table(emulators, runs):
             print(f"{label:<20} {statistics.median(inside):>14.3f} {statistics.median(outside):>17.2f}")
 
 
+def linux_boot_once(under_keel):
+    import pexpect
+    from linux_session import LinuxSession, kit_file
+    from emulators import image
+
+    common = ["-accel", "tcg", "-cpu", "max", "-smp", "2", "-nographic", "-no-reboot", "-nic", "none"]
+    if under_keel:
+        args = common + ["-m", "1G", "-boot", "d", "-cdrom", image("iso/linux-qemu.iso"),
+                         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    else:
+        args = common + ["-m", "256M", "-kernel", kit_file("vmlinuz"), "-initrd",
+                         kit_file("initramfs.cpio.gz"), "-append", "console=ttyS0 panic=-1"]
+    child = pexpect.spawn("qemu-system-x86_64", args, encoding="utf-8", codec_errors="replace")
+    logdir = os.path.join(os.environ["KEEL_BUILD"], "test-logs", "bench-linux")
+    os.makedirs(logdir, exist_ok=True)
+    session = LinuxSession(child, os.path.join(logdir, "keel.log" if under_keel else "direct.log"))
+    try:
+        return session.wait_ready(timeout=900)
+    except AssertionError as e:
+        print(f"  (no prompt: {str(e).splitlines()[0]})")
+        return None
+    finally:
+        child.terminate(force=True)
+
+
+def linux_table(runs):
+    print(f"\n{'Linux boot to shell':<28} {'direct QEMU (s)':>16} {'under Keel (s)':>15} {'ratio':>7}")
+    direct = [t for t in (linux_boot_once(False) for _ in range(runs)) if t]
+    keel = [t for t in (linux_boot_once(True) for _ in range(runs)) if t]
+    if not direct or not keel:
+        print("  no figures (build/linux and build/iso/linux-qemu.iso come from `make linux-kit`)")
+        return
+    d, k = statistics.median(direct), statistics.median(keel)
+    print(f"{'QEMU TCG, 2 vCPUs, 256 MiB':<28} {d:>16.1f} {k:>15.1f} {k / d:>7.2f}")
+    print("(medians of %d runs; under Keel the time includes GRUB and the hypervisor's own boot)" % runs)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
@@ -71,6 +111,7 @@ def main():
 
     exits_table(emulators)
     boot_table(emulators, args.runs)
+    linux_table(args.runs)
     return 0
 
 

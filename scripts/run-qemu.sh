@@ -8,6 +8,7 @@ debug=0
 if [ "${1:-}" = "--debug" ]; then debug=1; shift; fi
 iso=$1
 elf=$(dirname "$iso")/keel.elf
+[ -f "$elf" ] || elf=$(dirname "$iso")/../keel.elf
 
 accel="-accel tcg -cpu max"
 if [ -r /dev/kvm ] && [ -w /dev/kvm ] && grep -qE '^flags.* (vmx|svm)( |$)' /proc/cpuinfo; then
