@@ -98,6 +98,12 @@ static void handle_wrmsr(struct vcpu *v, struct vm_exit *e)
     exit_skip_insn(v, e);
 }
 
+/* Whether an external interrupt waits for v: a test injection, its local APIC's or the PIC's. */
+static bool irq_waiting(struct vcpu *v)
+{
+    return v->pending_irq >= 0 || vplatform_pending_irq(v) >= 0 || vplatform_extint_pending(v);
+}
+
 static void handle_hlt(struct vcpu *v, struct vm_exit *e)
 {
     struct vcpu_state st;
@@ -106,7 +112,7 @@ static void handle_hlt(struct vcpu *v, struct vm_exit *e)
     if (!exit_skip_insn(v, e))
         return;
     /* HLT waits for an interrupt: one already pending ends it at once. */
-    if ((v->pending_irq < 0 && vplatform_pending_irq(v) < 0) || !(st.rflags & X86_RFLAGS_IF))
+    if (!irq_waiting(v) || !(st.rflags & X86_RFLAGS_IF))
         v->halted = true;           /* until an interrupt for it arrives, or its domain stops */
 }
 

@@ -618,6 +618,20 @@ static bool extint_open(struct vcpu *v)
     return open;
 }
 
+bool vplatform_extint_pending(struct vcpu *v)
+{
+    struct domain_platform *dp = dplat(v->domain);
+    unsigned long flags;
+    bool intr;
+
+    if (!dp || v->id != 0 || !extint_open(v))
+        return false;
+    flags = spin_lock_irqsave(&dp->lock);
+    intr = pic_intr(&dp->pic);
+    spin_unlock_irqrestore(&dp->lock, flags);
+    return intr;
+}
+
 bool vplatform_deliver_extint(struct vcpu *v)
 {
     struct domain_platform *dp = dplat(v->domain);

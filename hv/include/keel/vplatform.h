@@ -22,6 +22,9 @@ int vplatform_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 int vplatform_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 /* The vector the vCPU should take next, or -1; vplatform_ack once it is injected. */
 int vplatform_pending_irq(struct vcpu *v);
+/* Whether the PIC's INTR is up and reaches v: vCPU 0, with LINT0 an unmasked ExtINT or the
+ * local APIC off. */
+bool vplatform_extint_pending(struct vcpu *v);
 /* The PIC's interrupt for vCPU 0 (ExtINT), injected and acknowledged if it can go in now;
  * true if one is pending (delivered or waiting for the window). */
 bool vplatform_deliver_extint(struct vcpu *v);
