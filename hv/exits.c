@@ -116,21 +116,34 @@ static void handle_hlt(struct vcpu *v, struct vm_exit *e)
         v->halted = true;           /* until an interrupt for it arrives, or its domain stops */
 }
 
-void vcpu_prepare_entry(struct vcpu *v)
+/* Injects the external interrupt v should take next if it can go in now; true if it did. */
+static bool inject_next_irq(struct vcpu *v)
 {
     int vec;
 
+    if (v->pending_irq >= 0) {
+        if (!hvm->inject_irq(v, (uint8_t)v->pending_irq))
+            return false;
+        v->pending_irq = -1;
+        return true;
+    }
+    if ((vec = vplatform_pending_irq(v)) >= 0) {
+        if (!hvm->inject_irq(v, (uint8_t)vec))
+            return false;
+        vplatform_ack(v, (uint8_t)vec);
+        return true;
+    }
+    return vplatform_deliver_extint(v);
+}
+
+void vcpu_prepare_entry(struct vcpu *v)
+{
     if (v->pending_nmi && hvm->inject_nmi(v))
         v->pending_nmi = false;
-    else if (v->pending_irq >= 0) {
-        if (hvm->inject_irq(v, (uint8_t)v->pending_irq))
-            v->pending_irq = -1;
-    } else if ((vec = vplatform_pending_irq(v)) >= 0) {
-        if (hvm->inject_irq(v, (uint8_t)vec))
-            vplatform_ack(v, (uint8_t)vec);
-    } else {
-        vplatform_deliver_extint(v);
-    }
+    else if (inject_next_irq(v))
+        /* Offering the one behind it too makes the backend, busy with this one, ask for the
+         * interrupt window: it then follows the handler's IRET, not some unrelated later exit. */
+        inject_next_irq(v);
 }
 
 static int64_t hypercall(struct vcpu *v, uint64_t nr, uint64_t a0, uint64_t a1)

@@ -636,14 +636,17 @@ bool vplatform_deliver_extint(struct vcpu *v)
 {
     struct domain_platform *dp = dplat(v->domain);
     unsigned long flags;
+    bool injected = false;
     int vec;
 
     if (!dp || v->id != 0 || !extint_open(v))
         return false;
     flags = spin_lock_irqsave(&dp->lock);
     vec = pic_intr(&dp->pic) ? pic_pending_vector(&dp->pic) : -1;
-    if (vec >= 0 && hvm->inject_irq(v, (uint8_t)vec))
+    if (vec >= 0 && hvm->inject_irq(v, (uint8_t)vec)) {
         pic_acknowledge(&dp->pic);      /* INTA only once the vector is surely on its way */
+        injected = true;
+    }
     spin_unlock_irqrestore(&dp->lock, flags);
-    return vec >= 0;
+    return injected;
 }

@@ -25,8 +25,8 @@ int vplatform_pending_irq(struct vcpu *v);
 /* Whether the PIC's INTR is up and reaches v: vCPU 0, with LINT0 an unmasked ExtINT or the
  * local APIC off. */
 bool vplatform_extint_pending(struct vcpu *v);
-/* The PIC's interrupt for vCPU 0 (ExtINT), injected and acknowledged if it can go in now;
- * true if one is pending (delivered or waiting for the window). */
+/* The PIC's interrupt for vCPU 0 (ExtINT): injected and acknowledged if it can go in now (true);
+ * otherwise the backend has been asked for the interrupt window. */
 bool vplatform_deliver_extint(struct vcpu *v);
 /* Ports of the PIC (0x20, 0xa0, ELCR), the PIT (0x40-0x43, 0x61), the RTC (0x70/0x71), the
  * ACPI PM block (VPLATFORM_PM_BASE) and fw_cfg (0x510-0x51b): 0, or -ENOENT. */
