@@ -32,6 +32,13 @@
 #define LVT_LINT0 0x350
 #define LVT_MASKED (1u << 16)
 #define DM_EXTINT 7
+/*
+ * A device timer that re-arms itself from its own callback waits at least this long: a period
+ * the guest made shorter than the callback takes (PIT count 2, APIC timer count 1) would
+ * otherwise keep the CPU in the timer interrupt for good. The models fold the periods missed
+ * meanwhile into one interrupt. Timers armed from a guest's register write are not held back.
+ */
+#define REARM_MIN_NS 100000ull
 
 struct vcpu_platform {
     struct vlapic lapic;
@@ -135,7 +142,7 @@ static void wake(struct vcpu *v)
     }
 }
 
-static void timer_sync(struct vcpu_platform *p);
+static void timer_sync(struct vcpu_platform *p, uint64_t not_before);
 
 static void timer_fired(struct timer *t)
 {
@@ -144,12 +151,13 @@ static void timer_fired(struct timer *t)
 
     vlapic_update(&p->lapic);
     spin_unlock_irqrestore(&p->lock, flags);
-    timer_sync(p);
+    timer_sync(p, now_ns() + REARM_MIN_NS);
     wake(p->v);
 }
 
-/* Arms the hypervisor timer for the model's next event (on the CPU running this code). */
-static void timer_sync(struct vcpu_platform *p)
+/* Arms the hypervisor timer for the model's next event, not before not_before (on the CPU
+ * running this code). */
+static void timer_sync(struct vcpu_platform *p, uint64_t not_before)
 {
     unsigned long flags = spin_lock_irqsave(&p->lock);
     uint64_t next = vlapic_next_event(&p->lapic);
@@ -158,7 +166,7 @@ static void timer_sync(struct vcpu_platform *p)
     if (next == VDEV_NO_EVENT)
         timer_cancel(&p->timer);
     else
-        timer_set(&p->timer, next + p->v->domain->created_ns);
+        timer_set(&p->timer, MAX(next + p->v->domain->created_ns, not_before));
 }
 
 static bool ipi_targets(struct vcpu *src, struct vcpu *dst, uint8_t shorthand, uint32_t dest,
@@ -264,7 +272,7 @@ int vplatform_mmio(struct vcpu *v, uint64_t gpa, void *buf, unsigned int size, b
     if (!write)
         val_to_bytes(buf, size, val);
     if (write) {
-        timer_sync(p);
+        timer_sync(p, 0);
         pass_eoi(p);
     }
     return 0;
@@ -301,7 +309,7 @@ int vplatform_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     r = msr == MSR_IA32_APIC_BASE ? vlapic_apic_base_write(&p->lapic, val)
                                   : vlapic_msr_write(&p->lapic, msr, val);
     spin_unlock_irqrestore(&p->lock, flags);
-    timer_sync(p);
+    timer_sync(p, 0);
     pass_eoi(p);
     return r;
 }
@@ -387,7 +395,7 @@ static void hpet_msi(void *ctx, uint64_t addr, uint32_t data)
                    (uint8_t)data, false);
 }
 
-static void dev_timer_sync(struct domain_platform *dp);
+static void dev_timer_sync(struct domain_platform *dp, uint64_t not_before);
 
 static void dev_timer_fired(struct timer *t)
 {
@@ -399,10 +407,10 @@ static void dev_timer_fired(struct timer *t)
     pmtimer_update(&dp->pm);
     hpet_update(&dp->hpet);
     spin_unlock_irqrestore(&dp->lock, flags);
-    dev_timer_sync(dp);
+    dev_timer_sync(dp, now_ns() + REARM_MIN_NS);
 }
 
-static void dev_timer_sync(struct domain_platform *dp)
+static void dev_timer_sync(struct domain_platform *dp, uint64_t not_before)
 {
     unsigned long flags = spin_lock_irqsave(&dp->lock);
     uint64_t next = MIN(MIN(pit_next_event(&dp->pit), rtc_next_event(&dp->rtc)),
@@ -412,7 +420,7 @@ static void dev_timer_sync(struct domain_platform *dp)
     if (next == VDEV_NO_EVENT)
         timer_cancel(&dp->timer);
     else
-        timer_set(&dp->timer, next + dp->d->created_ns);
+        timer_set(&dp->timer, MAX(next + dp->d->created_ns, not_before));
 }
 
 static int fwcfg_read_gpa(void *ctx, uint64_t gpa, void *buf, size_t len)
@@ -539,7 +547,7 @@ int vplatform_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, u
         *val = r->read(dp, port, size);
     spin_unlock_irqrestore(&dp->lock, flags);
     if (write)
-        dev_timer_sync(dp);
+        dev_timer_sync(dp, 0);
     return 0;
 }
 
@@ -560,7 +568,7 @@ static int hpet_mmio(struct domain_platform *dp, uint64_t gpa, void *buf, unsign
     if (!write)
         val_to_bytes(buf, size, val);
     if (write)
-        dev_timer_sync(dp);
+        dev_timer_sync(dp, 0);
     return 0;
 }
 
