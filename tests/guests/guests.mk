@@ -11,7 +11,7 @@ BUILD ?= build
 Q ?= @
 
 GUEST_DIR      := tests/guests
-GUEST_NAMES    := cpuid msr io exceptions paging realmode npt isolation irq nmi apic pit clocks fwcfg hpet emulator ioapic pic bench
+GUEST_NAMES    := cpuid msr io exceptions paging realmode npt isolation irq nmi apic pit clocks fwcfg hpet emulator ioapic pic platform-nonsense bench
 GUEST_BINS     := $(patsubst %,$(BUILD)/guests/%.bin,$(GUEST_NAMES))
 GUEST_MANIFEST := $(GUEST_DIR)/manifest.txt
 
