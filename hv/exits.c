@@ -100,11 +100,16 @@ static void handle_wrmsr(struct vcpu *v, struct vm_exit *e)
     exit_skip_insn(v, e);
 }
 
+/* Whether an external interrupt waits for v: a test injection, its local APIC's or the PIC's. */
+static bool irq_waiting(struct vcpu *v)
+{
+    return v->pending_irq >= 0 || vplatform_pending_irq(v) >= 0 || vplatform_extint_pending(v);
+}
+
 /* HLT waits for an interrupt: one already pending ends it at once. */
 static bool nothing_pending(struct vcpu *v)
 {
-    return v->pending_irq < 0 && !v->pending_nmi && vplatform_pending_irq(v) < 0 &&
-           !vplatform_startup_pending(v);
+    return !irq_waiting(v) && !v->pending_nmi && !vplatform_startup_pending(v);
 }
 
 static void handle_hlt(struct vcpu *v, struct vm_exit *e)
@@ -120,23 +125,36 @@ static void handle_hlt(struct vcpu *v, struct vm_exit *e)
         sched_block(v, nothing_pending);        /* until an interrupt for it, or the end */
 }
 
-bool vcpu_prepare_entry(struct vcpu *v)
+/* Injects the external interrupt v should take next if it can go in now; true if it did. */
+static bool inject_next_irq(struct vcpu *v)
 {
     int vec;
 
+    if (v->pending_irq >= 0) {
+        if (!hvm->inject_irq(v, (uint8_t)v->pending_irq))
+            return false;
+        v->pending_irq = -1;
+        return true;
+    }
+    if ((vec = vplatform_pending_irq(v)) >= 0) {
+        if (!hvm->inject_irq(v, (uint8_t)vec))
+            return false;
+        vplatform_ack(v, (uint8_t)vec);
+        return true;
+    }
+    return vplatform_deliver_extint(v);
+}
+
+bool vcpu_prepare_entry(struct vcpu *v)
+{
     if (!vplatform_startup(v))
         return false;
     if (v->pending_nmi && hvm->inject_nmi(v))
         v->pending_nmi = false;
-    else if (v->pending_irq >= 0) {
-        if (hvm->inject_irq(v, (uint8_t)v->pending_irq))
-            v->pending_irq = -1;
-    } else if ((vec = vplatform_pending_irq(v)) >= 0) {
-        if (hvm->inject_irq(v, (uint8_t)vec))
-            vplatform_ack(v, (uint8_t)vec);
-    } else {
-        vplatform_deliver_extint(v);
-    }
+    else if (inject_next_irq(v))
+        /* Offering the one behind it too makes the backend, busy with this one, ask for the
+         * interrupt window: it then follows the handler's IRET, not some unrelated later exit. */
+        inject_next_irq(v);
     return true;
 }
 

@@ -33,6 +33,13 @@
 #define LVT_LINT0 0x350
 #define LVT_MASKED (1u << 16)
 #define DM_EXTINT 7
+/*
+ * A device timer that re-arms itself from its own callback waits at least this long: a period
+ * the guest made shorter than the callback takes (PIT count 2, APIC timer count 1) would
+ * otherwise keep the CPU in the timer interrupt for good. The models fold the periods missed
+ * meanwhile into one interrupt. Timers armed from a guest's register write are not held back.
+ */
+#define REARM_MIN_NS 100000ull
 
 struct vcpu_platform {
     struct vlapic lapic;
@@ -137,7 +144,7 @@ static void wake(struct vcpu *v)
     sched_wake(v);
 }
 
-static void timer_sync(struct vcpu_platform *p);
+static void timer_sync(struct vcpu_platform *p, uint64_t not_before);
 
 static void timer_fired(struct timer *t)
 {
@@ -146,12 +153,13 @@ static void timer_fired(struct timer *t)
 
     vlapic_update(&p->lapic);
     spin_unlock_irqrestore(&p->lock, flags);
-    timer_sync(p);
+    timer_sync(p, now_ns() + REARM_MIN_NS);
     wake(p->v);
 }
 
-/* Arms the hypervisor timer for the model's next event (on the CPU running this code). */
-static void timer_sync(struct vcpu_platform *p)
+/* Arms the hypervisor timer for the model's next event, not before not_before (on the CPU
+ * running this code). */
+static void timer_sync(struct vcpu_platform *p, uint64_t not_before)
 {
     unsigned long flags = spin_lock_irqsave(&p->lock);
     uint64_t next = vlapic_next_event(&p->lapic);
@@ -160,7 +168,7 @@ static void timer_sync(struct vcpu_platform *p)
     if (next == VDEV_NO_EVENT)
         timer_cancel(&p->timer);
     else
-        timer_set(&p->timer, next + p->v->domain->created_ns);
+        timer_set(&p->timer, MAX(next + p->v->domain->created_ns, not_before));
 }
 
 static bool ipi_targets(struct vcpu *src, struct vcpu *dst, uint8_t shorthand, uint32_t dest,
@@ -319,7 +327,7 @@ int vplatform_mmio(struct vcpu *v, uint64_t gpa, void *buf, unsigned int size, b
     if (!write)
         val_to_bytes(buf, size, val);
     if (write) {
-        timer_sync(p);
+        timer_sync(p, 0);
         pass_eoi(p);
     }
     return 0;
@@ -370,7 +378,7 @@ int vplatform_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     else
         r = vlapic_msr_write(&p->lapic, msr, val);
     spin_unlock_irqrestore(&p->lock, flags);
-    timer_sync(p);
+    timer_sync(p, 0);
     pass_eoi(p);
     return r;
 }
@@ -426,7 +434,7 @@ bool vplatform_startup(struct vcpu *v)
         v->wait_sipi = true;
         v->pending_irq = -1;
         v->pending_nmi = false;
-        timer_sync(p);
+        timer_sync(p, 0);
     }
     if (sipi && v->wait_sipi) {
         hvm->vcpu_reset(v, (uint16_t)(vec << 8), 0);
@@ -504,7 +512,7 @@ static void hpet_msi(void *ctx, uint64_t addr, uint32_t data)
                    (uint8_t)data, false);
 }
 
-static void dev_timer_sync(struct domain_platform *dp);
+static void dev_timer_sync(struct domain_platform *dp, uint64_t not_before);
 
 static void dev_timer_fired(struct timer *t)
 {
@@ -517,10 +525,10 @@ static void dev_timer_fired(struct timer *t)
     hpet_update(&dp->hpet);
     uart_update(&dp->uart);
     spin_unlock_irqrestore(&dp->lock, flags);
-    dev_timer_sync(dp);
+    dev_timer_sync(dp, now_ns() + REARM_MIN_NS);
 }
 
-static void dev_timer_sync(struct domain_platform *dp)
+static void dev_timer_sync(struct domain_platform *dp, uint64_t not_before)
 {
     unsigned long flags = spin_lock_irqsave(&dp->lock);
     uint64_t next = MIN(MIN(pit_next_event(&dp->pit), rtc_next_event(&dp->rtc)),
@@ -532,7 +540,7 @@ static void dev_timer_sync(struct domain_platform *dp)
     if (next == VDEV_NO_EVENT)
         timer_cancel(&dp->timer);
     else
-        timer_set(&dp->timer, next + dp->d->created_ns);
+        timer_set(&dp->timer, MAX(next + dp->d->created_ns, not_before));
 }
 
 static int fwcfg_read_gpa(void *ctx, uint64_t gpa, void *buf, size_t len)
@@ -692,7 +700,7 @@ int vplatform_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, u
     /* Reading the UART's RBR restarts its timeout; reading RTC register C re-enables its
      * interrupt: their next events come back then. */
     if (write || r->read == uart_read || port == RTC_PORT_DATA)
-        dev_timer_sync(dp);
+        dev_timer_sync(dp, 0);
     if (sleep >= 0)
         acpi_sleep(v, sleep);
     return 0;
@@ -709,7 +717,7 @@ size_t vplatform_uart_input(struct domain *d, const uint8_t *buf, size_t len)
     flags = spin_lock_irqsave(&dp->lock);
     taken = uart_receive(&dp->uart, buf, len);
     spin_unlock_irqrestore(&dp->lock, flags);
-    dev_timer_sync(dp);                 /* the character timeout may now be due */
+    dev_timer_sync(dp, 0);              /* the character timeout may now be due */
     return taken;
 }
 
@@ -730,7 +738,7 @@ static int hpet_mmio(struct domain_platform *dp, uint64_t gpa, void *buf, unsign
     if (!write)
         val_to_bytes(buf, size, val);
     if (write)
-        dev_timer_sync(dp);
+        dev_timer_sync(dp, 0);
     return 0;
 }
 
@@ -788,18 +796,35 @@ static bool extint_open(struct vcpu *v)
     return open;
 }
 
+bool vplatform_extint_pending(struct vcpu *v)
+{
+    struct domain_platform *dp = dplat(v->domain);
+    unsigned long flags;
+    bool intr;
+
+    if (!dp || v->id != 0 || !extint_open(v))
+        return false;
+    flags = spin_lock_irqsave(&dp->lock);
+    intr = pic_intr(&dp->pic);
+    spin_unlock_irqrestore(&dp->lock, flags);
+    return intr;
+}
+
 bool vplatform_deliver_extint(struct vcpu *v)
 {
     struct domain_platform *dp = dplat(v->domain);
     unsigned long flags;
+    bool injected = false;
     int vec;
 
     if (!dp || v->id != 0 || !extint_open(v))
         return false;
     flags = spin_lock_irqsave(&dp->lock);
     vec = pic_intr(&dp->pic) ? pic_pending_vector(&dp->pic) : -1;
-    if (vec >= 0 && hvm->inject_irq(v, (uint8_t)vec))
+    if (vec >= 0 && hvm->inject_irq(v, (uint8_t)vec)) {
         pic_acknowledge(&dp->pic);      /* INTA only once the vector is surely on its way */
+        injected = true;
+    }
     spin_unlock_irqrestore(&dp->lock, flags);
-    return vec >= 0;
+    return injected;
 }

@@ -25,8 +25,11 @@ int vplatform_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 int vplatform_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 /* The vector the vCPU should take next, or -1; vplatform_ack once it is injected. */
 int vplatform_pending_irq(struct vcpu *v);
-/* The PIC's interrupt for vCPU 0 (ExtINT), injected and acknowledged if it can go in now;
- * true if one is pending (delivered or waiting for the window). */
+/* Whether the PIC's INTR is up and reaches v: vCPU 0, with LINT0 an unmasked ExtINT or the
+ * local APIC off. */
+bool vplatform_extint_pending(struct vcpu *v);
+/* The PIC's interrupt for vCPU 0 (ExtINT): injected and acknowledged if it can go in now (true);
+ * otherwise the backend has been asked for the interrupt window. */
 bool vplatform_deliver_extint(struct vcpu *v);
 /* Ports of the PIC (0x20, 0xa0, ELCR), the PIT (0x40-0x43, 0x61), the RTC (0x70/0x71), the
  * ACPI PM block (VPLATFORM_PM_BASE), fw_cfg (0x510-0x51b) and COM1 (0x3f8-0x3ff): 0, or -ENOENT.
