@@ -143,9 +143,14 @@ void pmtimer_update(struct pmtimer *pm)
 
 void pmtimer_reset(struct pmtimer *pm)
 {
+    uint8_t sci = pm->s.sci;
+
     memset(&pm->s, 0, sizeof(pm->s));
     pm->s.sleep_type = PMTIMER_NO_SLEEP;
     pm->s.periods = pmtimer_ticks(pmtimer_now(pm)) >> PMTIMER_MSB_SHIFT;
+    /* The line is still asserted if the SCI was: lower it, or it would stay up for good. */
+    pm->s.sci = sci;
+    pmtimer_sci(pm);
 }
 
 void pmtimer_init(struct pmtimer *pm, const struct vdev_env *env, uint16_t base)

@@ -133,6 +133,28 @@ static void test_long_pause_one_status(void **state)
     assert_true(pmtimer_next_event(&pm) > fake_now);
 }
 
+/* A reset while the SCI is asserted must lower it (found by fuzz_vdev: the line stayed up). */
+static void test_reset_lowers_sci(void **state)
+{
+    struct pmtimer pm;
+
+    setup(&pm, 0);
+    pmtimer_io_write(&pm, BASE + 2, 2, PMTIMER_EN_TMR);
+    fake_now = pmtimer_ticks_to_ns(1u << 23);
+    pmtimer_update(&pm);
+    assert_true(sci_level);
+    pmtimer_reset(&pm);
+    assert_false(sci_level);
+    assert_int_equal(sci_changes, 2);
+    assert_int_equal(pmtimer_io_read(&pm, BASE, 4), 0);
+    /* The SCI works as before: enabling the timer once its status is set raises it again. */
+    fake_now = pmtimer_ticks_to_ns(2u << 23);
+    pmtimer_update(&pm);
+    pmtimer_io_write(&pm, BASE + 2, 2, PMTIMER_EN_TMR);
+    assert_true(sci_level);
+    assert_int_equal(sci_changes, 3);
+}
+
 static void test_registers(void **state)
 {
     struct pmtimer pm;
@@ -270,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_frequency),
         cmocka_unit_test(test_wrap_and_tmr_sts),
         cmocka_unit_test(test_long_pause_one_status),
+        cmocka_unit_test(test_reset_lowers_sci),
         cmocka_unit_test(test_registers),
         cmocka_unit_test(test_sleep_request),
         cmocka_unit_test(test_save_load),
