@@ -368,9 +368,12 @@ void vlapic_update(struct vlapic *lapic)
     if (now < lapic->s.timer_load_ns || now - lapic->s.timer_load_ns < period)
         return;
     if (vlapic_timer_mode(lapic) == VLAPIC_TIMER_PERIODIC) {
-        /* Missed periods collapse into this one interrupt (see the header). */
-        lapic->s.timer_load_ns += (now - lapic->s.timer_load_ns) / period * period;
+        /* Missed periods collapse into this one interrupt (see the header). The reload at the
+         * first boundary latches the divider, so the periods after it are of the new length. */
+        lapic->s.timer_load_ns += period;
         lapic->s.timer_shift = vlapic_dcr_shift(lapic->s.timer_dcr);
+        period = vlapic_period_ns(lapic);
+        lapic->s.timer_load_ns += (now - lapic->s.timer_load_ns) / period * period;
     } else {
         lapic->s.timer_armed = 0;
     }
