@@ -939,6 +939,25 @@ static void test_save_load_round_trip(void **state)
     assert_int_equal(msr(&b, 0x80d), 0x10);
 }
 
+/* A loaded count that started near the end of 64-bit nanoseconds: the next event is the last
+ * representable time, not a wrapped one in the past that the glue would re-arm its timer for
+ * over and over (found by fuzz_vdev). */
+static void test_load_count_far_off(void **state)
+{
+    struct vlapic a, b;
+    struct vlapic_state s;
+
+    busy_lapic(&a);
+    save_state(&a, &s);
+    s.timer_load_ns = UINT64_MAX - 5;
+    vlapic_init(&b, &env, 0, false);
+    assert_int_equal(load_state(&b, &s), 0);
+    fk.now = 1000000;
+    vlapic_update(&b);
+    assert_int_equal(vlapic_next_event(&b), VDEV_NO_EVENT - 1);
+    assert_int_equal(rd(&b, 0x390), 1000);
+}
+
 /* Each corruption must be refused and leave the device untouched. */
 static void test_load_rejects_corrupt(void **state)
 {
@@ -1102,6 +1121,7 @@ int main(void)
         cmocka_unit_test_setup(test_save_load_round_trip, setup),
         cmocka_unit_test_setup(test_save_record_header, setup),
         cmocka_unit_test_setup(test_load_rejects_corrupt, setup),
+        cmocka_unit_test_setup(test_load_count_far_off, setup),
         cmocka_unit_test_setup(test_random_ops, setup),
     };
 
