@@ -131,9 +131,14 @@ int pmtimer_sleep_request(struct pmtimer *pm)
 /* Only the timer produces events, and only an enabled one whose status is clear. */
 uint64_t pmtimer_next_event(struct pmtimer *pm)
 {
+    uint64_t t = (pm->s.periods + 1) << PMTIMER_MSB_SHIFT;
+
     if (!(pm->s.en & PMTIMER_EN_TMR) || (pm->s.sts & PMTIMER_STS_TMR))
         return VDEV_NO_EVENT;
-    return pmtimer_ticks_to_ns((pm->s.periods + 1) << PMTIMER_MSB_SHIFT);
+    /* A loaded count of periods may reach beyond 64-bit time: the last time, never a wrap. */
+    if (t / PMTIMER_FREQ_HZ >= VDEV_NO_EVENT / PMTIMER_NS_PER_S)
+        return VDEV_NO_EVENT - 1;
+    return pmtimer_ticks_to_ns(t);
 }
 
 void pmtimer_update(struct pmtimer *pm)
@@ -143,9 +148,14 @@ void pmtimer_update(struct pmtimer *pm)
 
 void pmtimer_reset(struct pmtimer *pm)
 {
+    uint8_t sci = pm->s.sci;
+
     memset(&pm->s, 0, sizeof(pm->s));
     pm->s.sleep_type = PMTIMER_NO_SLEEP;
     pm->s.periods = pmtimer_ticks(pmtimer_now(pm)) >> PMTIMER_MSB_SHIFT;
+    /* The line is still asserted if the SCI was: lower it, or it would stay up for good. */
+    pm->s.sci = sci;
+    pmtimer_sci(pm);
 }
 
 void pmtimer_init(struct pmtimer *pm, const struct vdev_env *env, uint16_t base)

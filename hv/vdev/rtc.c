@@ -346,12 +346,26 @@ void rtc_io_write(struct rtc *rtc, uint16_t port, unsigned int size, uint32_t va
     }
 }
 
+/* An event time; one beyond 64-bit nanoseconds (a loaded state may ask for that) is reported
+ * as the last representable time, never as a wrapped one in the past. */
+static uint64_t rtc_event_ns(unsigned __int128 ns)
+{
+    return ns >= VDEV_NO_EVENT ? VDEV_NO_EVENT - 1 : (uint64_t)ns;
+}
+
 static uint64_t rtc_next_periodic(const struct rtc_state *s)
 {
     unsigned int shift = rtc_rate_shift[s->cmos[RTC_REG_A] & 15];
     uint64_t clocks = (rtc_periods(s, s->last_ns) + 1) << shift;
 
-    return clocks / 32768 * RTC_NS_PER_S + (clocks % 32768 * RTC_NS_PER_S + 32767) / 32768;
+    return rtc_event_ns((unsigned __int128)(clocks / 32768) * RTC_NS_PER_S +
+                        (clocks % 32768 * RTC_NS_PER_S + 32767) / 32768);
+}
+
+/* Guest time of the update that ends second secs after base_secs. */
+static uint64_t rtc_second_ns(const struct rtc_state *s, uint64_t secs)
+{
+    return rtc_event_ns(s->base_ns + (unsigned __int128)secs * RTC_NS_PER_S);
 }
 
 static uint64_t rtc_next_alarm(const struct rtc_state *s)
@@ -359,7 +373,7 @@ static uint64_t rtc_next_alarm(const struct rtc_state *s)
     uint64_t done = rtc_secs_at(s, s->last_ns) - s->base_secs;
     uint32_t delta = rtc_alarm_after(s, (s->base_secs + done) % RTC_SECS_PER_DAY);
 
-    return delta ? s->base_ns + (done + delta) * RTC_NS_PER_S : VDEV_NO_EVENT;
+    return delta ? rtc_second_ns(s, done + delta) : VDEV_NO_EVENT;
 }
 
 /* The next time IRQF can rise; none while it is up, as the guest must read C first. */
@@ -376,8 +390,7 @@ uint64_t rtc_next_event(struct rtc *rtc)
     if (rtc_set_mode(s))
         return next;
     if (b & RTC_B_UIE)
-        next = MIN(next, s->base_ns + (rtc_secs_at(s, s->last_ns) - s->base_secs + 1) *
-                         RTC_NS_PER_S);
+        next = MIN(next, rtc_second_ns(s, rtc_secs_at(s, s->last_ns) - s->base_secs + 1));
     if (b & RTC_B_AIE)
         next = MIN(next, rtc_next_alarm(s));
     return next;

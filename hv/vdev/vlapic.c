@@ -337,11 +337,17 @@ static uint64_t vlapic_deadline_event(const struct vlapic *lapic)
 
 uint64_t vlapic_next_event(const struct vlapic *lapic)
 {
+    uint64_t period;
+
     if (vlapic_timer_mode(lapic) == VLAPIC_TIMER_DEADLINE)
         return vlapic_deadline_event(lapic);
     if (!lapic->s.timer_armed)
         return VDEV_NO_EVENT;
-    return lapic->s.timer_load_ns + vlapic_period_ns(lapic);
+    /* A loaded count may start near the end of 64-bit time: the last time, never a wrap. */
+    period = vlapic_period_ns(lapic);
+    if (period >= VDEV_NO_EVENT - lapic->s.timer_load_ns)
+        return VDEV_NO_EVENT - 1;
+    return lapic->s.timer_load_ns + period;
 }
 
 static void vlapic_update_deadline(struct vlapic *lapic)
@@ -368,9 +374,12 @@ void vlapic_update(struct vlapic *lapic)
     if (now < lapic->s.timer_load_ns || now - lapic->s.timer_load_ns < period)
         return;
     if (vlapic_timer_mode(lapic) == VLAPIC_TIMER_PERIODIC) {
-        /* Missed periods collapse into this one interrupt (see the header). */
-        lapic->s.timer_load_ns += (now - lapic->s.timer_load_ns) / period * period;
+        /* Missed periods collapse into this one interrupt (see the header). The reload at the
+         * first boundary latches the divider, so the periods after it are of the new length. */
+        lapic->s.timer_load_ns += period;
         lapic->s.timer_shift = vlapic_dcr_shift(lapic->s.timer_dcr);
+        period = vlapic_period_ns(lapic);
+        lapic->s.timer_load_ns += (now - lapic->s.timer_load_ns) / period * period;
     } else {
         lapic->s.timer_armed = 0;
     }

@@ -133,6 +133,28 @@ static void test_long_pause_one_status(void **state)
     assert_true(pmtimer_next_event(&pm) > fake_now);
 }
 
+/* A reset while the SCI is asserted must lower it (found by fuzz_vdev: the line stayed up). */
+static void test_reset_lowers_sci(void **state)
+{
+    struct pmtimer pm;
+
+    setup(&pm, 0);
+    pmtimer_io_write(&pm, BASE + 2, 2, PMTIMER_EN_TMR);
+    fake_now = pmtimer_ticks_to_ns(1u << 23);
+    pmtimer_update(&pm);
+    assert_true(sci_level);
+    pmtimer_reset(&pm);
+    assert_false(sci_level);
+    assert_int_equal(sci_changes, 2);
+    assert_int_equal(pmtimer_io_read(&pm, BASE, 4), 0);
+    /* The SCI works as before: enabling the timer once its status is set raises it again. */
+    fake_now = pmtimer_ticks_to_ns(2u << 23);
+    pmtimer_update(&pm);
+    pmtimer_io_write(&pm, BASE + 2, 2, PMTIMER_EN_TMR);
+    assert_true(sci_level);
+    assert_int_equal(sci_changes, 3);
+}
+
 static void test_registers(void **state)
 {
     struct pmtimer pm;
@@ -190,6 +212,32 @@ static void test_save_load(void **state)
     assert_int_equal(pmtimer_sleep_request(&b), 3);
     assert_int_equal(pmtimer_io_read(&b, BASE, 2), PMTIMER_STS_TMR);
     assert_int_equal(pmtimer_load(&b, buf, sizeof(buf) + 1), -EINVAL);
+}
+
+/* A loaded count of periods whose next change lies past 2^64 ns (load accepts up to 2^34): the
+ * next event is the last representable time, not a wrapped one in the past that the glue would
+ * re-arm its timer for over and over. */
+static void test_next_event_far_off(void **state)
+{
+    struct pmtimer a, b;
+    struct pmtimer_state s;
+    uint8_t buf[PMTIMER_SAVE_SIZE];
+
+    setup(&a, 0);
+    pmtimer_io_write(&a, BASE + 2, 2, PMTIMER_EN_TMR);
+    pmtimer_save(&a, buf, sizeof(buf));
+    memcpy(&s, buf + 8, sizeof(s));
+    s.periods = 7871502699ull;      /* its end, 2^64 ns and a little, would wrap to 1.65 s */
+    memcpy(buf + 8, &s, sizeof(s));
+    setup(&b, 2 * SEC);
+    assert_int_equal(pmtimer_load(&b, buf, sizeof(buf)), 0);
+    pmtimer_update(&b);
+    assert_int_equal(pmtimer_next_event(&b), VDEV_NO_EVENT - 1);
+    s.periods = PMTIMER_MAX_PERIODS;
+    memcpy(buf + 8, &s, sizeof(s));
+    assert_int_equal(pmtimer_load(&b, buf, sizeof(buf)), 0);
+    assert_int_equal(pmtimer_next_event(&b), VDEV_NO_EVENT - 1);
+    assert_int_equal(sci_changes, 0);
 }
 
 static void test_load_rejects(void **state)
@@ -270,10 +318,12 @@ int main(void)
         cmocka_unit_test(test_frequency),
         cmocka_unit_test(test_wrap_and_tmr_sts),
         cmocka_unit_test(test_long_pause_one_status),
+        cmocka_unit_test(test_reset_lowers_sci),
         cmocka_unit_test(test_registers),
         cmocka_unit_test(test_sleep_request),
         cmocka_unit_test(test_save_load),
         cmocka_unit_test(test_load_rejects),
+        cmocka_unit_test(test_next_event_far_off),
         cmocka_unit_test(test_fuzz),
     };
 

@@ -410,6 +410,32 @@ static void test_load_rejects(void **state)
 #undef ST
 }
 
+/* A loaded state whose times lie at the end of 64-bit nanoseconds: each kind of event is then
+ * reported at the last representable time, not at a wrapped one in the past that the glue
+ * would re-arm its timer for over and over (found by fuzz_vdev). */
+static void test_next_event_far_off(void **state)
+{
+    static const uint8_t enables[3] = { RTC_B_PIE, RTC_B_UIE, RTC_B_AIE };
+    struct rtc a, b;
+    struct rtc_state s;
+    uint8_t buf[RTC_SAVE_SIZE];
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(enables); i++) {
+        setup(&a, 2 * SEC, 1689342330);
+        cmos_write(&a, RTC_REG_B, RTC_B_24H | enables[i]);
+        rtc_save(&a, buf, sizeof(buf));
+        memcpy(&s, buf + 8, sizeof(s));
+        s.base_ns = s.last_ns = UINT64_MAX - 5;
+        memcpy(buf + 8, &s, sizeof(s));
+        setup(&b, 2 * SEC, 0);
+        assert_int_equal(rtc_load(&b, buf, sizeof(buf)), 0);
+        rtc_update(&b);
+        assert_int_equal(rtc_next_event(&b), VDEV_NO_EVENT - 1);
+        assert_int_equal(irq_raised, 0);
+    }
+}
+
 static uint32_t rng_state = 99;
 
 static uint32_t rng(void)
@@ -469,6 +495,7 @@ int main(void)
         cmocka_unit_test(test_cmos_and_index),
         cmocka_unit_test(test_save_load),
         cmocka_unit_test(test_load_rejects),
+        cmocka_unit_test(test_next_event_far_off),
         cmocka_unit_test(test_fuzz),
     };
 

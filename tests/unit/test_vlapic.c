@@ -779,6 +779,29 @@ static void test_timer_divide_latched_at_load(void **state)
     assert_int_equal(vlapic_next_event(&l), 300);
 }
 
+/* A divider change, then an update several periods late: the reload at the first missed
+ * boundary takes the new divider, so one interrupt stands for all the missed periods and the
+ * next event is ahead (found by fuzz_vdev: it was in the past, so the timer fired again). */
+static void test_timer_divide_change_missed_ticks(void **state)
+{
+    struct vlapic l;
+
+    new_lapic(&l, 0);
+    wr(&l, 0x3e0, 0x3);                         /* divide by 16: a period of 1600 ns */
+    wr(&l, 0x320, 0x20040);
+    wr(&l, 0x380, 100);
+    wr(&l, 0x3e0, 0xb);                         /* divide by 1 from the next period */
+    fk.now = 1600 + 1450;
+    vlapic_update(&l);
+    assert_int_equal(vlapic_pending_irq(&l), 0x40);
+    assert_int_equal(popcount256(l.s.irr), 1);
+    assert_int_equal(vlapic_next_event(&l), 3100);
+    assert_int_equal(rd(&l, 0x390), 50);
+    vlapic_ack(&l, 0x40);
+    vlapic_update(&l);
+    assert_int_equal(vlapic_pending_irq(&l), -1);
+}
+
 static void test_tsc_deadline(void **state)
 {
     struct vlapic l;
@@ -914,6 +937,25 @@ static void test_save_load_round_trip(void **state)
     save_state(&a, &s);
     assert_int_equal(load_state(&b, &s), 0);
     assert_int_equal(msr(&b, 0x80d), 0x10);
+}
+
+/* A loaded count that started near the end of 64-bit nanoseconds: the next event is the last
+ * representable time, not a wrapped one in the past that the glue would re-arm its timer for
+ * over and over (found by fuzz_vdev). */
+static void test_load_count_far_off(void **state)
+{
+    struct vlapic a, b;
+    struct vlapic_state s;
+
+    busy_lapic(&a);
+    save_state(&a, &s);
+    s.timer_load_ns = UINT64_MAX - 5;
+    vlapic_init(&b, &env, 0, false);
+    assert_int_equal(load_state(&b, &s), 0);
+    fk.now = 1000000;
+    vlapic_update(&b);
+    assert_int_equal(vlapic_next_event(&b), VDEV_NO_EVENT - 1);
+    assert_int_equal(rd(&b, 0x390), 1000);
 }
 
 /* Each corruption must be refused and leave the device untouched. */
@@ -1073,11 +1115,13 @@ int main(void)
         cmocka_unit_test_setup(test_timer_periodic_missed_ticks, setup),
         cmocka_unit_test_setup(test_timer_masked, setup),
         cmocka_unit_test_setup(test_timer_divide_latched_at_load, setup),
+        cmocka_unit_test_setup(test_timer_divide_change_missed_ticks, setup),
         cmocka_unit_test_setup(test_tsc_deadline, setup),
         cmocka_unit_test_setup(test_tsc_deadline_not_offered, setup),
         cmocka_unit_test_setup(test_save_load_round_trip, setup),
         cmocka_unit_test_setup(test_save_record_header, setup),
         cmocka_unit_test_setup(test_load_rejects_corrupt, setup),
+        cmocka_unit_test_setup(test_load_count_far_off, setup),
         cmocka_unit_test_setup(test_random_ops, setup),
     };
 
