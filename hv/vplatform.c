@@ -138,6 +138,15 @@ static void pass_eoi(struct vcpu_platform *p)
     spin_unlock_irqrestore(&dp->lock, flags);
 }
 
+/* A device's event time (guest time) as hypervisor time, saturating: a model that reports the
+ * last representable time must not wrap into the past and fire forever. */
+static uint64_t host_time(const struct domain *d, uint64_t guest_ns)
+{
+    uint64_t t;
+
+    return __builtin_add_overflow(guest_ns, d->created_ns, &t) ? UINT64_MAX : t;
+}
+
 /* Something may have become pending for v: it must see it (and run, if it was halted). */
 static void wake(struct vcpu *v)
 {
@@ -168,7 +177,7 @@ static void timer_sync(struct vcpu_platform *p, uint64_t not_before)
     if (next == VDEV_NO_EVENT)
         timer_cancel(&p->timer);
     else
-        timer_set(&p->timer, MAX(next + p->v->domain->created_ns, not_before));
+        timer_set(&p->timer, MAX(host_time(p->v->domain, next), not_before));
 }
 
 static bool ipi_targets(struct vcpu *src, struct vcpu *dst, uint8_t shorthand, uint32_t dest,
@@ -540,7 +549,7 @@ static void dev_timer_sync(struct domain_platform *dp, uint64_t not_before)
     if (next == VDEV_NO_EVENT)
         timer_cancel(&dp->timer);
     else
-        timer_set(&dp->timer, MAX(next + dp->d->created_ns, not_before));
+        timer_set(&dp->timer, MAX(host_time(dp->d, next), not_before));
 }
 
 static int fwcfg_read_gpa(void *ctx, uint64_t gpa, void *buf, size_t len)

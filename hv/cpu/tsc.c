@@ -36,9 +36,12 @@ uint64_t ns_to_tsc(uint64_t ns)
     return (uint64_t)(((unsigned __int128)ns * tsc_mult) >> 32);
 }
 
+/* Saturates: a deadline too far to express is "never", not a wrapped time in the past. */
 uint64_t tsc_at(uint64_t ns)
 {
-    return boot_tsc + ns_to_tsc(ns);
+    unsigned __int128 t = ((unsigned __int128)ns * tsc_mult >> 32) + boot_tsc;
+
+    return t > UINT64_MAX ? UINT64_MAX : (uint64_t)t;
 }
 
 uint64_t now_ns(void)
