@@ -19,6 +19,11 @@ uint64_t guest_pm_to_ns(uint64_t counts)
     return counts * 1000000000ull / GUEST_PM_TIMER_HZ;
 }
 
+uint64_t guest_pm_us_since(uint32_t from)
+{
+    return guest_pm_since(from) * 1000000ull / GUEST_PM_TIMER_HZ;
+}
+
 void guest_busy_ms(unsigned int ms)
 {
     uint64_t want = (uint64_t)ms * GUEST_PM_TIMER_HZ / 1000, total = 0;

@@ -22,6 +22,32 @@
 #define PTE_RW 0x2
 #define PTE_PS 0x80
 
+/* Flat data selectors everywhere (32-bit code). */
+.macro LOAD_FLAT_DATA
+    mov $GUEST_DS, %ax
+    mov %ax, %ds
+    mov %ax, %es
+    mov %ax, %ss
+    mov %ax, %fs
+    mov %ax, %gs
+.endm
+
+/* From 32-bit protected mode to long mode on the boot tables, continuing at target. */
+.macro ENTER_LONG_MODE target
+    mov $CR4_PAE, %eax
+    mov %eax, %cr4
+    mov $guest_pml4, %eax
+    mov %eax, %cr3
+    mov $MSR_EFER, %ecx
+    rdmsr
+    or $EFER_LME, %eax
+    wrmsr
+    mov %cr0, %eax
+    or $CR0_PG, %eax
+    mov %eax, %cr0
+    ljmp $GUEST_CS64, $\target
+.endm
+
     .section .text.entry, "ax"
     .code16
     .globl _start
@@ -45,12 +71,7 @@ _start:
 
     .code32
 entry32:
-    mov $GUEST_DS, %ax
-    mov %ax, %ds
-    mov %ax, %es
-    mov %ax, %ss
-    mov %ax, %fs
-    mov %ax, %gs
+    LOAD_FLAT_DATA
     mov $guest_boot_stack_top, %esp
 
     /* Zero .bss, page tables included, before anything lives there. EBX survives. */
@@ -89,18 +110,7 @@ entry32:
     mov $GUEST_TSS, %ax
     ltr %ax
 
-    mov $CR4_PAE, %eax
-    mov %eax, %cr4
-    mov $guest_pml4, %eax
-    mov %eax, %cr3
-    mov $MSR_EFER, %ecx
-    rdmsr
-    or $EFER_LME, %eax
-    wrmsr
-    mov %cr0, %eax
-    or $CR0_PG, %eax
-    mov %eax, %cr0
-    ljmp $GUEST_CS64, $entry64
+    ENTER_LONG_MODE entry64
 
     .code64
 entry64:
@@ -115,12 +125,7 @@ entry64:
 /* An AP, in 32-bit protected mode with EBX = its APIC ID. */
     .code32
 ap_entry32:
-    mov $GUEST_DS, %ax
-    mov %ax, %ds
-    mov %ax, %es
-    mov %ax, %ss
-    mov %ax, %fs
-    mov %ax, %gs
+    LOAD_FLAT_DATA
     cmp $GUEST_MAX_CPUS, %ebx
     jae 3f                                  /* no stack for it: it stays here */
     lea 1(%ebx), %esp
@@ -131,18 +136,7 @@ ap_entry32:
     andb $~0x02, guest_gdt + GUEST_TSS + 5
     mov $GUEST_TSS, %ax
     ltr %ax
-    mov $CR4_PAE, %eax
-    mov %eax, %cr4
-    mov $guest_pml4, %eax
-    mov %eax, %cr3
-    mov $MSR_EFER, %ecx
-    rdmsr
-    or $EFER_LME, %eax
-    wrmsr
-    mov %cr0, %eax
-    or $CR0_PG, %eax
-    mov %eax, %cr0
-    ljmp $GUEST_CS64, $ap_entry64
+    ENTER_LONG_MODE ap_entry64
 
     .code64
 ap_entry64:

@@ -110,6 +110,7 @@ struct guest_interrupt_frame;           /* for __attribute__((interrupt)) handle
 uint32_t guest_pm_now(void);
 uint64_t guest_pm_since(uint32_t from);         /* counts since from (less than one wrap ago) */
 uint64_t guest_pm_to_ns(uint64_t counts);
+uint64_t guest_pm_us_since(uint32_t from);      /* microseconds since from */
 void guest_busy_ms(unsigned int ms);            /* spins for ms of guest time */
 /* Halts (IF set) until *count >= n or max_ms pass, woken meanwhile by the local APIC timer on
  * GUEST_VEC_TICK (the APIC must be enabled); false on the timeout. Returns with IF clear. */

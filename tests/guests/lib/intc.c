@@ -1,7 +1,6 @@
 /* Interrupt controllers and sources for test guests (see intc.h). */
 #include "intc.h"
 
-#define PM_TMR_HZ 3579545ull
 #define CMOS_INDEX 0x70
 #define CMOS_DATA 0x71
 #define RTC_A 0x0a
@@ -141,22 +140,29 @@ bool intc_sleep(bool (*done)(void), unsigned int max_ms)
 
 /* --- clocks and sources -------------------------------------------------------------------- */
 
-uint32_t pm_ticks(void)
-{
-    return inl(PM_TMR) & 0xffffff;
-}
-
-uint32_t pm_elapsed_us(uint32_t since)
-{
-    return (uint32_t)(((pm_ticks() - since) & 0xffffff) * 1000000ull / PM_TMR_HZ);
-}
-
 void pm_delay_us(uint32_t us)
 {
-    uint32_t start = pm_ticks();
+    uint32_t start = guest_pm_now();
 
-    while (pm_elapsed_us(start) < us)
+    while (guest_pm_us_since(start) < us)
         asm volatile("pause");
+}
+
+void pic_set_imr(uint8_t master, uint8_t slave)
+{
+    outb(PIC_M_DATA, master);
+    outb(PIC_S_DATA, slave);
+}
+
+bool pic_fire_irq0(void)
+{
+    uint32_t start = guest_pm_now();
+
+    pit_oneshot(50);
+    while (!(pic_irr(PIC_M_CMD) & 1))
+        if (guest_pm_us_since(start) > 50000)
+            return false;
+    return true;
 }
 
 static uint8_t cmos_read(uint8_t index)

@@ -134,10 +134,12 @@ void intc_take_pending(void);           /* IF=1 for a few instructions */
 /* HLT with IF=1 until done() holds, waking every 10 ms of APIC timer; false after max_ms. */
 bool intc_sleep(bool (*done)(void), unsigned int max_ms);
 
-/* ACPI PM timer: 3.579545 MHz, 24 bits. */
-uint32_t pm_ticks(void);
-uint32_t pm_elapsed_us(uint32_t since);
+/* Spins for us microseconds of ACPI PM timer time. */
 void pm_delay_us(uint32_t us);
+/* Both PICs' interrupt masks. */
+void pic_set_imr(uint8_t master, uint8_t slave);
+/* One IRQ 0 edge from the PIT, waiting in the master's IRR (take it with IF=0); false if none. */
+bool pic_fire_irq0(void);
 
 /* Exactly one IRQ 8 edge (the RTC's periodic flag, 1024 Hz, then off); false if none came. */
 bool rtc_pulse(void);

@@ -31,29 +31,13 @@ static void hook(uint8_t vector)
     outb(PIC_M_CMD, PIC_EOI);
 }
 
-static void imr(uint8_t master, uint8_t slave)
-{
-    outb(PIC_M_DATA, master);
-    outb(PIC_S_DATA, slave);
-}
 
-/* One IRQ 0 edge from the PIT, seen in the master's IRR (so taken with IF=0). */
-static bool fire_irq0(void)
-{
-    uint32_t start = pm_ticks();
-
-    pit_oneshot(50);
-    while (!(pic_irr(PIC_M_CMD) & 1))
-        if (pm_elapsed_us(start) > 50000)
-            return false;
-    return true;
-}
 
 static void check_init(void)
 {
     uint8_t m, s, mi, si;
 
-    imr(0x5a, 0xa5);                    /* something for ICW1 to clear */
+    pic_set_imr(0x5a, 0xa5);                    /* something for ICW1 to clear */
     pic_init_chip(PIC_M_CMD, MASTER_BASE, 1u << 2, 0x01);
     pic_init_chip(PIC_S_CMD, SLAVE_BASE, 2, 0x01);
     m = inb(PIC_M_DATA);
@@ -62,11 +46,11 @@ static void check_init(void)
     si = pic_isr(PIC_S_CMD);
     report(m == 0 && s == 0 && mi == 0 && si == 0, "pic-icw1-clears-imr-isr",
            "IMR 0x%x/0x%x, ISR 0x%x/0x%x", m, s, mi, si);
-    imr(0xa5, 0x5a);
+    pic_set_imr(0xa5, 0x5a);
     m = inb(PIC_M_DATA);
     s = inb(PIC_S_DATA);
     report(m == 0xa5 && s == 0x5a, "pic-imr-read-write", "IMR reads 0x%x/0x%x", m, s);
-    imr(0xff, 0xff);
+    pic_set_imr(0xff, 0xff);
 }
 
 /* PIIX: ELCR1 bits 0-2 (IRQ 0, 1, 2) and ELCR2 bits 0 and 5 (IRQ 8, 13) are fixed at 0. */
@@ -87,14 +71,14 @@ static void check_elcr(void)
 /* A masked request waits in IRR; unmasked with IF=0, it must end the HLT that follows STI. */
 static void check_irr_and_hlt(void)
 {
-    bool fired = fire_irq0();
+    bool fired = pic_fire_irq0();
     uint8_t irr = pic_irr(PIC_M_CMD), isr = pic_isr(PIC_M_CMD);
     unsigned int ticks;
 
     intc_take_pending();
     report(fired && irr == 0x01 && isr == 0 && intc_nseq == 0, "pic-irr-holds-masked-request",
            "IRR 0x%x, ISR 0x%x, %u deliveries", irr, isr, intc_nseq);
-    imr(0xfe, 0xff);
+    pic_set_imr(0xfe, 0xff);
     ticks = intc_timer_ticks;
     apic_write(APIC_TIMER_DIV, 0xb);
     apic_write(APIC_LVT_TIMER, INTC_TIMER_VEC);     /* one-shot, 20 ms: only a safety net */
@@ -116,7 +100,7 @@ static void check_priority(void)
     bool edge;
     uint8_t sirr, mirr, misr, sisr;
 
-    imr(0xfa, 0xfe);
+    pic_set_imr(0xfa, 0xfe);
     edge = rtc_pulse();
     intc_take_pending();
     sirr = pic_irr(PIC_S_CMD);
@@ -130,7 +114,7 @@ static void check_priority(void)
     report(intc_nseq == 2 && intc_seq[1] == VEC_RTC && isr_at_entry == 0x04 && misr == 0x04 &&
            sisr == 0x01, "pic-cascade-after-eoi", "vector 0x%x, ISR master 0x%x slave 0x%x",
            intc_seq[1], misr, sisr);
-    fire_irq0();
+    pic_fire_irq0();
     intc_take_pending();
     misr = pic_isr(PIC_M_CMD);
     report(intc_nseq == 3 && intc_seq[2] == VEC_PIT && misr == 0x05, "pic-higher-priority-nests",
@@ -150,14 +134,14 @@ static void check_order(void)
 {
     hook_eoi = true;
     intc_clear_log();
-    fire_irq0();
+    pic_fire_irq0();
     rtc_pulse();
     intc_take_pending();
     report(intc_nseq == 2 && intc_seq[0] == VEC_PIT && intc_seq[1] == VEC_RTC, "pic-priority-order",
            "%u deliveries: 0x%x, 0x%x", intc_nseq, intc_seq[0], intc_seq[1]);
     outb(PIC_M_CMD, 0xc1);              /* set priority: IR1 lowest, so IR2 highest */
     intc_clear_log();
-    fire_irq0();
+    pic_fire_irq0();
     rtc_pulse();
     intc_take_pending();
     report(intc_nseq == 2 && intc_seq[0] == VEC_RTC && intc_seq[1] == VEC_PIT, "pic-rotated-priority",
@@ -170,13 +154,13 @@ static void check_cascade_mask(void)
     uint8_t mirr;
 
     intc_clear_log();
-    imr(0xfe, 0xfe);
+    pic_set_imr(0xfe, 0xfe);
     rtc_pulse();
     intc_take_pending();
     mirr = pic_irr(PIC_M_CMD);
     report(intc_nseq == 0 && (mirr & 0x04), "pic-cascade-masked-at-master", "%u deliveries, master IRR 0x%x",
            intc_nseq, mirr);
-    imr(0xfa, 0xfe);
+    pic_set_imr(0xfa, 0xfe);
     intc_take_pending();
     report(intc_nseq == 1 && intc_seq[0] == VEC_RTC, "pic-cascade-unmasked", "%u deliveries (0x%x)",
            intc_nseq, intc_seq[0]);
@@ -189,9 +173,9 @@ static void check_special_mask(void)
 
     hook_eoi = false;
     intc_clear_log();
-    fire_irq0();
+    pic_fire_irq0();
     intc_take_pending();
-    imr(0xfb, 0xfe);
+    pic_set_imr(0xfb, 0xfe);
     rtc_pulse();
     intc_take_pending();
     held = intc_hits(VEC_RTC);
@@ -213,21 +197,21 @@ static void check_auto_eoi(void)
     uint8_t isr;
 
     pic_init_chip(PIC_M_CMD, MASTER_BASE, 1u << 2, 0x03);
-    imr(0xfe, 0xff);
+    pic_set_imr(0xfe, 0xff);
     intc_clear_log();
     isr_at_entry = 0xff;
-    fire_irq0();
+    pic_fire_irq0();
     intc_take_pending();
     isr = pic_isr(PIC_M_CMD);
-    fire_irq0();
+    pic_fire_irq0();
     intc_take_pending();
     report(intc_hits(VEC_PIT) == 2 && isr_at_entry == 0 && isr == 0, "pic-auto-eoi",
            "%u deliveries, ISR 0x%x in the handler and 0x%x after", intc_hits(VEC_PIT), isr_at_entry, isr);
     /* Two requests at once and handlers that cause no exit: both must come in one IF=1 window. */
     record_isr = false;
-    imr(0xfa, 0xfe);
+    pic_set_imr(0xfa, 0xfe);
     intc_clear_log();
-    fire_irq0();
+    pic_fire_irq0();
     rtc_pulse();
     intc_take_pending();
     report(intc_nseq == 2 && intc_seq[0] == VEC_PIT && intc_seq[1] == VEC_RTC,
@@ -241,9 +225,9 @@ static void check_poll(void)
 {
     uint8_t p, isr, irr, none, pm, ps;
 
-    imr(0xfe, 0xff);
+    pic_set_imr(0xfe, 0xff);
     intc_clear_log();
-    fire_irq0();
+    pic_fire_irq0();
     p = pic_poll(PIC_M_CMD);
     isr = pic_isr(PIC_M_CMD);
     irr = pic_irr(PIC_M_CMD);
@@ -252,7 +236,7 @@ static void check_poll(void)
     none = pic_poll(PIC_M_CMD);
     report(p == 0x80 && isr == 0x01 && !(irr & 1) && intc_nseq == 0 && !(none & 0x80), "pic-poll",
            "poll 0x%x, ISR 0x%x, IRR 0x%x, %u deliveries, empty poll 0x%x", p, isr, irr, intc_nseq, none);
-    imr(0xfb, 0xfe);
+    pic_set_imr(0xfb, 0xfe);
     rtc_pulse();
     pm = pic_poll(PIC_M_CMD);
     ps = pic_poll(PIC_S_CMD);
@@ -266,17 +250,17 @@ static void check_poll(void)
 static void check_lint0_mask(void)
 {
     hook_eoi = true;
-    imr(0xfe, 0xff);
+    pic_set_imr(0xfe, 0xff);
     intc_clear_log();
     apic_write(APIC_LVT_LINT0, APIC_LVT_EXTINT | APIC_LVT_MASKED);
-    fire_irq0();
+    pic_fire_irq0();
     intc_take_pending();
     report(intc_nseq == 0, "pic-lint0-masked-blocks", "%u deliveries", intc_nseq);
     apic_write(APIC_LVT_LINT0, APIC_LVT_EXTINT);
     intc_take_pending();
     report(intc_nseq == 1 && intc_seq[0] == VEC_PIT, "pic-lint0-unmasked-delivers", "%u deliveries",
            intc_nseq);
-    imr(0xff, 0xff);
+    pic_set_imr(0xff, 0xff);
 }
 
 /* IRQ 9 edge-triggered: one interrupt per rising edge, however long the line stays high. */
@@ -284,7 +268,7 @@ static void check_sci_edge(void)
 {
     unsigned int once;
 
-    imr(0xfb, 0xfd);
+    pic_set_imr(0xfb, 0xfd);
     intc_clear_log();
     sci_enable(true);
     intc_take_pending();
@@ -336,7 +320,7 @@ static void check_sci_level(void)
            "pic-level-until-status-cleared", "%u deliveries, PM1 status 0x%x", intc_nseq, inw(PM1_STS));
     sci_stop_after = 0;
     outb(PIC_ELCR_S, 0);
-    imr(0xff, 0xff);
+    pic_set_imr(0xff, 0xff);
 }
 
 static void check_sci(void)

@@ -157,23 +157,7 @@ static void check_bad_entries(void)
     report(fixed == 1, "ioapic-valid-entry-after-bad-ones", "%d deliveries", fixed);
 }
 
-static void imr(uint8_t master, uint8_t slave)
-{
-    outb(PIC_M_DATA, master);
-    outb(PIC_S_DATA, slave);
-}
 
-/* One IRQ 0 edge from the PIT with IF=0, waiting in the master's IRR. */
-static bool fire_irq0(void)
-{
-    uint32_t start = pm_ticks();
-
-    pit_oneshot(50);
-    while (!(pic_irr(PIC_M_CMD) & 1))
-        if (pm_elapsed_us(start) > 50000)
-            return false;
-    return true;
-}
 
 /* Initialisation sequences cut short or odd: data-port writes go where the sequence says. */
 static void check_pic_sequences(void)
@@ -212,10 +196,10 @@ static void check_pic_restart(void)
     outb(PIC_M_CMD, 0x11);
     outb(PIC_M_DATA, 0x28);             /* ICW2 of a sequence never finished */
     pic_init(0x20, 0x28);
-    imr(0xfe, 0xff);
+    pic_set_imr(0xfe, 0xff);
     apic_write(APIC_LVT_LINT0, APIC_LVT_EXTINT);
     intc_clear_log();
-    fired = fire_irq0();
+    fired = pic_fire_irq0();
     intc_take_pending();
     report(fired && intc_nseq == 1 && intc_seq[0] == VEC_PIT_PIC, "pic-works-after-bad-sequences",
            "%u deliveries (first 0x%x)", intc_nseq, intc_seq[0]);
@@ -224,13 +208,13 @@ static void check_pic_restart(void)
 /* Waits with IF=1 until the handler has ended the flood or 20 ms of PM timer time passed. */
 static uint32_t flood_window(void)
 {
-    uint32_t start = pm_ticks();
+    uint32_t start = guest_pm_now();
 
     asm volatile("sti");
-    while (intc_nseq < FLOOD_MAX && pm_elapsed_us(start) < 20000)
+    while (intc_nseq < FLOOD_MAX && guest_pm_us_since(start) < 20000)
         asm volatile("pause");
     asm volatile("cli");
-    return pm_elapsed_us(start);
+    return guest_pm_us_since(start);
 }
 
 /*
@@ -242,7 +226,7 @@ static void check_pit_flood(void)
 {
     unsigned int via_ioapic, via_pic, us;
 
-    imr(0xfe, 0xff);
+    pic_set_imr(0xfe, 0xff);
     ioapic_set_rte(PIN_PIT, VEC_PIT_IOAPIC);
     intc_clear_log();
     outb(0x43, 0x34);                   /* channel 0, low then high byte, mode 2 */
@@ -251,7 +235,7 @@ static void check_pit_flood(void)
     us = flood_window();
     pit_stop();
     ioapic_set_rte(PIN_PIT, RTE_MASKED);
-    imr(0xff, 0xff);
+    pic_set_imr(0xff, 0xff);
     intc_take_pending();
     via_ioapic = intc_hits(VEC_PIT_IOAPIC);
     via_pic = intc_hits(VEC_PIT_PIC);
@@ -282,11 +266,11 @@ static void check_still_working(void)
     int rtc = rtc_through(VEC_RTC_IOAPIC, VEC_RTC_IOAPIC);
     bool fired;
 
-    imr(0xfe, 0xff);
+    pic_set_imr(0xfe, 0xff);
     intc_clear_log();
-    fired = fire_irq0();
+    fired = pic_fire_irq0();
     intc_take_pending();
-    imr(0xff, 0xff);
+    pic_set_imr(0xff, 0xff);
     report(rtc == 1 && fired && intc_nseq == 1 && intc_seq[0] == VEC_PIT_PIC, "domain-still-works",
            "RTC through the IOAPIC: %d, PIT through the PIC: %u (first 0x%x)", rtc, intc_nseq,
            intc_seq[0]);
