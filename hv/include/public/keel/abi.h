@@ -6,9 +6,13 @@
 #ifndef KEEL_PUBLIC_ABI_H
 #define KEEL_PUBLIC_ABI_H
 
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
 #include <stdint.h>
+#endif
 
-#define KEEL_ABI_VERSION 2
+#define KEEL_ABI_VERSION 3
 
 /* CPUID leaf 0x40000000: EAX = highest Keel leaf, EBX/ECX/EDX = "KeelKeelKeel". */
 #define KEEL_CPUID_BASE 0x40000000u

@@ -1,0 +1,44 @@
+/*
+ * dom0, the control domain (hv/dom0.c): Debian Linux on CPUs of its own, with its RAM
+ * identity-mapped to machine memory, the machine's devices, and the Keel interface device.
+ */
+#ifndef KEEL_DOM0_H
+#define KEEL_DOM0_H
+
+#include <keel/bootinfo.h>
+#include <keel/domain.h>
+
+#define DOM0_MAX_RANGES 32
+
+struct dom0_layout {
+    uint64_t bytes;                         /* RAM given to dom0 */
+    unsigned int nr_ranges;
+    struct { uint64_t start, end; } ram[DOM0_MAX_RANGES];   /* machine = guest-physical */
+};
+
+/* The control domain once built, else NULL; its ID is KEEL_DOM0 (0). */
+extern struct domain *dom0;
+/* Physical CPUs dom0's vCPUs own (bit n: CPU n); 0 without dom0. */
+extern uint64_t dom0_cpu_mask;
+extern struct dom0_layout dom0_layout;
+
+/* Early, before the frame allocator: whether the loader passed a dom0 kernel. */
+bool dom0_present(const struct boot_info *bi);
+/* Builds dom0 from the loader's modules and runs it on CPU 0; does not return. */
+__noreturn void dom0_build_and_run(const struct boot_info *bi);
+/* Makes every dom0 vCPU leave the guest once (an NMI), so it sees changed state (p2m flushes). */
+void dom0_kick(void);
+/* True on a physical CPU that belongs to dom0: no hypervisor timers or other vCPUs run there. */
+bool cpu_is_dom0(unsigned int cpu);
+
+/*
+ * The Keel interface device and dom0's PCI configuration space (hv/dom0_pci.c). Port I/O dom0
+ * makes at 0xCF8-0xCFF (except the byte at 0xCF9, the reset control) comes here: everything is
+ * passed to the machine except the interface device, which is emulated.
+ */
+void iface_init(void);
+void dom0_pci_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, uint32_t *val);
+/* Notifies dom0 that an event-channel port is pending (its MSI vector, sent to its CPU). */
+void iface_notify(void);
+
+#endif
