@@ -140,6 +140,8 @@ uint64_t fw_linux_kernel_gpa(const struct fw_bzimage *bz)
 {
     if (!bz->relocatable)
         return LOW_KERNEL_GPA;
+    if (bz->load_gpa)
+        return bz->load_gpa;
     return ALIGN_UP(MAX(bz->pref_address, LOW_KERNEL_GPA), (uint64_t)bz->kernel_alignment);
 }
 

@@ -274,6 +274,29 @@ static void parse_test_exit(const char *v, size_t len)
         pr_warn("cmdline: test_exit=%.*s: expected qemu or bochs\n", (int)len, v);
 }
 
+/* dom0_mem= (at least 64 MiB, default 1 GiB) and dom0_vcpus= (1 to 64, default 1). */
+static void parse_dom0(const char *cmdline)
+{
+    const char *v;
+    size_t len;
+    uint64_t n;
+
+    opts.dom0_mem = GiB(1);
+    opts.dom0_vcpus = 1;
+    if (cmdline_find(cmdline, "dom0_mem", &v, &len)) {
+        if (cmdline_parse_u64(v, len, &n) || n < MiB(64) || n > GiB(1024))
+            pr_warn("cmdline: dom0_mem=%.*s: expected a size from 64M to 1024G; using 1G\n", (int)len, v);
+        else
+            opts.dom0_mem = ALIGN_UP(n, MiB(2));
+    }
+    if (cmdline_find(cmdline, "dom0_vcpus", &v, &len)) {
+        if (cmdline_parse_u64(v, len, &n) || !n || n > 64)
+            pr_warn("cmdline: dom0_vcpus=%.*s: expected a number from 1 to 64; using 1\n", (int)len, v);
+        else
+            opts.dom0_vcpus = (unsigned int)n;
+    }
+}
+
 void options_parse(const char *cmdline)
 {
     const char *v;
@@ -298,4 +321,5 @@ void options_parse(const char *cmdline)
         else
             opts.max_asids = (unsigned int)n;
     }
+    parse_dom0(cmdline);
 }

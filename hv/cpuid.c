@@ -6,6 +6,7 @@
 #include <keel/cpufeat.h>
 #include <keel/exits.h>
 #include <keel/hvm.h>
+#include <keel/percpu.h>
 #include <public/keel/abi.h>
 
 #define BIT(n) (1u << (n))
@@ -51,6 +52,10 @@ static void leaf1(const struct vcpu *v, struct cpuid_regs *r)
              BIT(31);                               /* and a hypervisor is present */
     r->edx &= leaf1_edx_ok;
     r->ebx = (r->ebx & 0xffff) | (v->id << 24);
+    if (v->domain->flags & DOMF_PRIVILEGED) {      /* dom0 sees its CPU's own APIC, in xAPIC mode */
+        r->ecx &= ~(LEAF1_ECX_X2APIC | (boot_cpu.tsc_deadline ? 0 : LEAF1_ECX_TSC_DEADLINE));
+        r->ebx = (r->ebx & 0xffffff) | (cpus[v->pcpu]->apic_id << 24);
+    }
     if (n > 1) {
         r->edx |= BIT(28);                          /* HTT: EBX[23:16] is valid */
         r->ebx |= (n & 0xff) << 16;
@@ -61,7 +66,8 @@ static void leaf_topology(const struct vcpu *v, uint32_t sub, struct cpuid_regs 
 {
     unsigned int n = v->domain->nr_vcpus;
 
-    *r = (struct cpuid_regs){ .ecx = sub & 0xff, .edx = v->id };
+    *r = (struct cpuid_regs){ .ecx = sub & 0xff,
+                              .edx = (v->domain->flags & DOMF_PRIVILEGED) ? cpus[v->pcpu]->apic_id : v->id };
     if (sub == 0) {                                 /* one thread per core */
         r->ebx = 1;
         r->ecx |= 1 << 8;

@@ -136,6 +136,29 @@ static void reset_cache_state(struct domain *d)
     d->pat = 0x0007040600070406ULL;
 }
 
+static bool config_ok(const struct domain_config *cfg)
+{
+    return cfg->nr_vcpus && cfg->nr_vcpus <= DOMAIN_MAX_VCPUS && cfg->ram_bytes >= MiB(1) &&
+           !(cfg->ram_bytes & (PAGE_SIZE - 1)) && cfg->ram_bytes <= GiB(3) &&
+           cfg->weight <= SCHED_WEIGHT_MAX && (!cfg->affinity || (cfg->affinity & sched_online_mask()));
+}
+
+/* dom0's RAM and vCPU placement come from hv/dom0.c; the rest is every domain's. */
+static int populate(struct domain *d, const struct domain_config *cfg)
+{
+    int r = 0;
+
+    if (!(d->flags & DOMF_PRIVILEGED))
+        r = populate_ram(d, cfg->ram_bytes);
+    if (!r && (d->flags & DOMF_TEST_DEVICES))
+        r = add_test_devices(d);
+    if (!r)
+        r = create_vcpus(d, cfg);
+    if (!r && !(d->flags & DOMF_PRIVILEGED))
+        r = vplatform_init(d);
+    return r;
+}
+
 struct domain *domain_create(const struct domain_config *cfg, int *err)
 {
     struct domain *d = kzalloc(sizeof(*d));
@@ -143,14 +166,12 @@ struct domain *domain_create(const struct domain_config *cfg, int *err)
     *err = -ENOMEM;
     if (!d)
         return NULL;
-    if (!cfg->nr_vcpus || cfg->nr_vcpus > DOMAIN_MAX_VCPUS || cfg->ram_bytes < MiB(1) ||
-        (cfg->ram_bytes & (PAGE_SIZE - 1)) || cfg->ram_bytes > GiB(3) ||
-        cfg->weight > SCHED_WEIGHT_MAX || (cfg->affinity && !(cfg->affinity & sched_online_mask()))) {
+    if (!(cfg->flags & DOMF_PRIVILEGED) && !config_ok(cfg)) {
         *err = -EINVAL;
         kfree(d);
         return NULL;
     }
-    d->id = next_domain_id++;
+    d->id = (cfg->flags & DOMF_PRIVILEGED) ? 0 : next_domain_id++;
     snprintf(d->name, sizeof(d->name), "%s", cfg->name);
     d->flags = cfg->flags;
     d->ram_bytes = cfg->ram_bytes;
@@ -162,13 +183,7 @@ struct domain *domain_create(const struct domain_config *cfg, int *err)
     }
     d->p2m.owner = d;
     d->p2m.flush = p2m_flush_hook;
-    *err = populate_ram(d, cfg->ram_bytes);
-    if (!*err && (d->flags & DOMF_TEST_DEVICES))
-        *err = add_test_devices(d);
-    if (!*err)
-        *err = create_vcpus(d, cfg);
-    if (!*err)
-        *err = vplatform_init(d);
+    *err = populate(d, cfg);
     if (*err) {
         pr_err("d%u (%s): creation failed: %d\n", d->id, d->name, *err);
         domain_destroy(d);

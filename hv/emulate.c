@@ -5,6 +5,7 @@
  * read-only RAM drops writes, unmapped memory behaves like an empty bus (reads all ones, writes
  * vanish). Device-model MMIO without a device model fails the domain.
  */
+#include <keel/dom0.h>
 #include <keel/exits.h>
 #include <keel/guest_mem.h>
 #include <keel/hvm.h>
@@ -46,7 +47,9 @@ static int emul_access(struct emul_ctx *c, uint64_t linear, void *buf, unsigned 
     if (r)
         return r;
     t = p2m_lookup(&c->v->domain->p2m, _gfn(gpa >> PAGE_SHIFT), NULL, NULL);
-    if (t == p2m_mmio_hv && !vplatform_mmio(c->v, gpa, buf, size, write))
+    if (t == p2m_mmio_hv && !((c->v->domain->flags & DOMF_PRIVILEGED) ?
+                              dom0_mmio(c->v, gpa, buf, size, write) :
+                              vplatform_mmio(c->v, gpa, buf, size, write)))
         return 0;
     if (t == p2m_mmio_dm || t == p2m_mmio_hv) {
         c->device = true;

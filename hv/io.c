@@ -3,6 +3,7 @@
  * hypervisor serves itself. Order: the hypervisor's devices, then (later) the device model, then
  * the null device, which reads all ones and drops writes.
  */
+#include <keel/dom0.h>
 #include <keel/exits.h>
 #include <keel/guest_mem.h>
 #include <keel/hvm.h>
@@ -48,6 +49,8 @@ uint32_t io_read(struct vcpu *v, uint16_t port, unsigned int size)
     struct domain *d = v->domain;
     uint32_t val;
 
+    if ((d->flags & DOMF_PRIVILEGED) && dom0_io(v, port, size, false, &val))
+        return val & size_mask(size);
     if (!vplatform_io(v, port, size, false, &val))
         return val & size_mask(size);
     if ((d->flags & DOMF_DEBUG_CONSOLE) && port == KEEL_DEBUG_PORT)
@@ -61,6 +64,8 @@ void io_write(struct vcpu *v, uint16_t port, unsigned int size, uint32_t val)
 {
     struct domain *d = v->domain;
 
+    if ((d->flags & DOMF_PRIVILEGED) && dom0_io(v, port, size, true, &val))
+        return;
     if (!vplatform_io(v, port, size, true, &val))
         return;
     if ((d->flags & DOMF_DEBUG_CONSOLE) && port == KEEL_DEBUG_PORT)

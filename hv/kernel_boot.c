@@ -109,8 +109,9 @@ static int load_acpi(struct domain *d)
 /* A Linux bzImage through the 32-bit boot protocol. */
 static int boot_linux(struct domain *d, const struct kernel_image *k)
 {
-    struct fw_e820_entry e820[FW_E820_MAX_ENTRIES];
+    static struct fw_e820_entry e820[FW_LINUX_E820_MAX];       /* one domain built at a time */
     size_t cmdline_len = k->cmdline ? strlen(k->cmdline) : 0;
+    uint64_t acpi_gpa = k->e820 ? k->rsdp_gpa : KBOOT_ACPI_GPA;
     uint64_t kernel_gpa, initrd_gpa = 0;
     struct fw_bzimage bz;
     uint8_t *zero_page;
@@ -120,8 +121,12 @@ static int boot_linux(struct domain *d, const struct kernel_image *k)
         pr_err("d%u: not a Linux bzImage this loader can boot (%d)\n", d->id, r);
         return r;
     }
+    if (k->load_gpa && bz.relocatable && !(k->load_gpa & (bz.kernel_alignment - 1)))
+        bz.load_gpa = k->load_gpa;
     kernel_gpa = fw_linux_kernel_gpa(&bz);
-    if ((n = fw_e820_build(d->ram_bytes, e820, FW_E820_MAX_ENTRIES)) < 0)
+    if (k->e820 && k->nr_e820 <= FW_LINUX_E820_MAX)
+        memcpy(e820, k->e820, k->nr_e820 * sizeof(*e820)), n = (int)k->nr_e820;
+    else if ((n = fw_e820_build(d->ram_bytes, e820, FW_E820_MAX_ENTRIES)) < 0)
         return n;
     if (kernel_gpa + (bz.init_size > bz.pm_size ? bz.init_size : bz.pm_size) > d->ram_bytes ||
         cmdline_len >= PAGE_SIZE) {
@@ -134,7 +139,7 @@ static int boot_linux(struct domain *d, const struct kernel_image *k)
         return r;
     }
     if ((r = load_piece(d, k->image, kernel_gpa, bz.pm_offset, bz.pm_size, bz.pm_size)) ||
-        (r = load_acpi(d)))
+        (!k->e820 && (r = load_acpi(d))))
         return r;
     if ((k->initrd && domain_copy_to_guest(d, initrd_gpa, k->initrd, k->initrd_len)) ||
         domain_copy_to_guest(d, KBOOT_CMDLINE_GPA, k->cmdline ? k->cmdline : "", cmdline_len + 1))
@@ -143,7 +148,7 @@ static int boot_linux(struct domain *d, const struct kernel_image *k)
         return -ENOMEM;
     r = fw_linux_boot_params(zero_page, k->image, k->image_len, &bz, KBOOT_CMDLINE_GPA,
                              (uint32_t)cmdline_len, initrd_gpa, k->initrd ? k->initrd_len : 0,
-                             KBOOT_ACPI_GPA, e820, (unsigned int)n);
+                             acpi_gpa, e820, (unsigned int)n);
     if (!r && domain_copy_to_guest(d, KBOOT_ZERO_PAGE_GPA, zero_page, PAGE_SIZE))
         r = -EFAULT;
     free_pages(zero_page, 0);

@@ -5,6 +5,7 @@
 #include <keel/console.h>
 #include <keel/cpu.h>
 #include <keel/cpufeat.h>
+#include <keel/dom0.h>
 #include <keel/heap.h>
 #include <keel/hvm.h>
 #include <keel/sched.h>
@@ -22,6 +23,13 @@
 #include <keel/version.h>
 
 static struct boot_info boot_info;
+
+/* Test guests that run while dom0 does (on the other CPUs): their verdicts go to the log, and
+ * the run ends when dom0 does. */
+static void tests_beside_dom0(void)
+{
+    testrun_run_all();
+}
 
 __noreturn void kmain(uint32_t magic, uint32_t info_pa);
 
@@ -136,6 +144,8 @@ __noreturn void kmain(uint32_t magic, uint32_t info_pa)
         bench_native();
     crash_test();
     pr_info("Keel: boot %s\n", ok ? "complete" : "FAILED");
+    if (hvm && dom0_present(&boot_info))
+        dom0_build_and_run(&boot_info, testrun_collect(&boot_info) ? tests_beside_dom0 : NULL);
     if (testrun_collect(&boot_info))
         ok = (hvm ? testrun_run_all() : false) && ok;
     test_exit(ok);

@@ -7,6 +7,7 @@
 #include <keel/exits.h>
 #include <keel/hvm.h>
 #include <keel/printk.h>
+#include <keel/dom0.h>
 #include <keel/vplatform.h>
 
 #define MSR_IA32_TSC 0x10
@@ -171,7 +172,8 @@ static bool is_canonical(uint64_t va)
 
 int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
-    int s = state_msr_index(msr), r = vplatform_msr_read(v, msr, val);
+    int s = state_msr_index(msr), r = (v->domain->flags & DOMF_PRIVILEGED) ?
+                                          dom0_msr_read(v, msr, val) : vplatform_msr_read(v, msr, val);
 
     if (r != -ENOENT)
         return r;
@@ -215,7 +217,9 @@ int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 
 int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-    int r = vplatform_msr_write(v, msr, val), s = state_msr_index(msr);
+    int r = (v->domain->flags & DOMF_PRIVILEGED) ? dom0_msr_write(v, msr, val) :
+                                                   vplatform_msr_write(v, msr, val);
+    int s = state_msr_index(msr);
 
     if (r != -ENOENT)
         return r;

@@ -12,6 +12,7 @@
 #include <keel/hvm.h>
 #include <keel/percpu.h>
 #include <keel/printk.h>
+#include <keel/dom0.h>
 #include <keel/sched.h>
 #include <keel/smp.h>
 #include <keel/time.h>
@@ -42,10 +43,13 @@ uint64_t sched_online_mask(void)
     uint64_t m = 0;
 
     for (unsigned int i = 0; i < MAX_CPUS; i++)
-        if (cpus[i] && cpus[i]->online)
+        if (cpus[i] && cpus[i]->online && !cpu_is_dom0(i))
             m |= 1ULL << i;
     return m;
 }
+
+static void (*volatile deferred_fn)(void);
+static volatile unsigned int deferred_cpu;
 
 static bool can_run(const struct vcpu *v)
 {
@@ -218,6 +222,10 @@ void sched_kick(struct vcpu *v)
 {
     struct percpu *p = cpus[v->pcpu];
 
+    if (v->domain == dom0) {            /* interrupt vectors on its CPUs are dom0's own */
+        dom0_kick();
+        return;
+    }
     if (p && __atomic_load_n(&p->current, __ATOMIC_ACQUIRE) == v)
         poke_cpu(p);
 }
@@ -440,15 +448,35 @@ void sched_idle(void)
     struct percpu *p = this_cpu();
 
     __atomic_store_n(&p->idle, true, __ATOMIC_SEQ_CST);
-    if (!has_work(p) && !pull_work(p))
+    if (!has_work(p) && !pull_work(p) && !__atomic_load_n(&deferred_fn, __ATOMIC_ACQUIRE))
         safe_halt();                    /* a wake-up's IPI or a timer ends it */
     __atomic_store_n(&p->idle, false, __ATOMIC_RELEASE);
     irq_enable();
 }
 
+
+void sched_defer_to(unsigned int cpu, void (*fn)(void))
+{
+    deferred_cpu = cpu;
+    __atomic_store_n(&deferred_fn, fn, __ATOMIC_RELEASE);
+    if (cpus[cpu])
+        poke_cpu(cpus[cpu]);
+}
+
+/* Work handed to this CPU with sched_defer_to, run outside interrupt context. */
+static void run_deferred(void)
+{
+    void (*fn)(void) = __atomic_load_n(&deferred_fn, __ATOMIC_ACQUIRE);
+
+    if (fn && deferred_cpu == this_cpu()->id &&
+        __atomic_compare_exchange_n(&deferred_fn, &fn, NULL, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+        fn();
+}
+
 __noreturn void sched_idle_loop(void)
 {
     for (;;) {
+        run_deferred();
         sched_run_this_cpu();
         irq_disable();
         sched_idle();

@@ -1,4 +1,5 @@
 /* Ending test runs, and stopping after a fatal error. */
+#include <keel/platform.h>
 #include <keel/cmdline.h>
 #include <keel/cpu.h>
 #include <keel/percpu.h>
@@ -25,6 +26,36 @@ void test_exit(bool success)
     case TEST_EXIT_NONE:
         break;
     }
+}
+
+/* The ways a PC resets, in the order that works on most: the reset control register, the
+ * keyboard controller's pulse, then a triple fault. */
+__noreturn void machine_restart(const char *why)
+{
+    static const struct { uint64_t limit, base; } __attribute__((packed)) no_idt = { 0, 0 };
+
+    pr_info("Keel: restarting the machine: %s\n", why);
+    irq_disable();
+    if (rdmsr(MSR_GS_BASE))
+        smp_stop_others();
+    if (acpi.reset_reg_valid)
+        outb(acpi.reset_port, acpi.reset_value);
+    outb(0xcf9, 0x02);
+    outb(0xcf9, 0x06);
+    for (int i = 0; i < 100000 && (inb(0x64) & 2); i++)
+        ;
+    outb(0x64, 0xfe);
+    __asm__ volatile("lidt %0; int3" :: "m"(no_idt));
+    cpu_stop();
+}
+
+__noreturn void machine_halt(const char *why)
+{
+    pr_info("Keel: stopping the machine: %s\n", why);
+    if (rdmsr(MSR_GS_BASE))
+        smp_stop_others();
+    test_exit(true);
+    cpu_stop();
 }
 
 __noreturn void cpu_stop(void)

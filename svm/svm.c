@@ -85,11 +85,17 @@ static void vmcb_controls(struct vcpu *v, struct vmcb *vmcb)
                        SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
                        SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_MONITOR | SVM_INTERCEPT_MWAIT |
                        SVM_INTERCEPT_XSETBV;
-    vmcb->iopm_base_pa = virt_to_phys(iopm);
+    vmcb->iopm_base_pa = virt_to_phys(v->domain->io_intercept ? v->domain->io_intercept : iopm);
     vmcb->msrpm_base_pa = virt_to_phys(msrpm);
     vmcb->vintr = SVM_VINTR_MASKING;    /* physical interrupts exit; guest IF masks only its own */
     vmcb->np_enable = SVM_NP_ENABLE;
     vmcb->n_cr3 = v->domain->p2m.root_pa;
+    if (v->domain->flags & DOMF_PRIVILEGED) {
+        /* dom0 owns its CPU: interrupts go through its IDT (its IF masks them), and it halts
+         * in the guest. */
+        vmcb->intercept1 &= ~(SVM_INTERCEPT_INTR | SVM_INTERCEPT_HLT);
+        vmcb->vintr = 0;
+    }
 }
 
 static void svm_vcpu_reset(struct vcpu *v, uint16_t cs, uint16_t ip)

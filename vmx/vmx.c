@@ -188,8 +188,13 @@ static void vmcs_controls(struct vcpu *v)
 {
     struct vmx_vcpu *x = v->arch;
 
-    vmwrite(PIN_BASED_CONTROLS, vmx_caps.pin);
-    vmwrite(PROC_BASED_CONTROLS, vmx_caps.proc & ~(PROC_INTR_WINDOW | PROC_NMI_WINDOW)); /* when wanted */
+    uint8_t *io = v->domain->io_intercept ? v->domain->io_intercept : io_bitmaps;
+    bool dom0 = v->domain->flags & DOMF_PRIVILEGED;
+
+    /* dom0 owns its CPU: interrupts go through its IDT, and it halts in the guest. */
+    vmwrite(PIN_BASED_CONTROLS, vmx_caps.pin & ~(dom0 ? PIN_EXT_INTR_EXIT | PIN_PREEMPT_TIMER : 0));
+    vmwrite(PROC_BASED_CONTROLS, vmx_caps.proc & ~(PROC_INTR_WINDOW | PROC_NMI_WINDOW |  /* when wanted */
+                                                   (dom0 ? PROC_HLT_EXIT : 0)));
     vmwrite(PROC_BASED_CONTROLS2, vmx_caps.proc2);
     vmwrite(EXIT_CONTROLS, vmx_caps.exit);
     vmwrite(ENTRY_CONTROLS, vmx_caps.entry);
@@ -198,8 +203,8 @@ static void vmcs_controls(struct vcpu *v)
     vmwrite(EXIT_MSR_STORE_COUNT, 0);
     vmwrite(EXIT_MSR_LOAD_COUNT, 0);
     vmwrite(ENTRY_MSR_LOAD_COUNT, 0);
-    vmwrite(IO_BITMAP_A, virt_to_phys(io_bitmaps));
-    vmwrite(IO_BITMAP_B, virt_to_phys(io_bitmaps) + PAGE_SIZE);
+    vmwrite(IO_BITMAP_A, virt_to_phys(io));
+    vmwrite(IO_BITMAP_B, virt_to_phys(io) + PAGE_SIZE);
     vmwrite(MSR_BITMAP, virt_to_phys(msr_bitmap));
     vmwrite(EPT_POINTER, v->domain->p2m.root_pa | 6 | (3 << 3));   /* WB, 4 levels */
     vmwrite(VPID, x->vpid);

@@ -31,6 +31,16 @@ static void lapic_write(uint32_t reg, uint32_t v)
         xapic_regs[reg / 4] = v;
 }
 
+uint32_t lapic_reg_read(uint32_t reg)
+{
+    return lapic_read(reg);
+}
+
+void lapic_reg_write(uint32_t reg, uint32_t v)
+{
+    lapic_write(reg, v);
+}
+
 bool lapic_is_x2apic(void)
 {
     return x2apic;

@@ -1,5 +1,6 @@
 /* Bringing up the other CPUs with INIT-SIPI-SIPI, and cross-CPU calls. */
 #include <keel/apic.h>
+#include <keel/dom0.h>
 #include <keel/cpu.h>
 #include <keel/heap.h>
 #include <keel/hvm.h>
@@ -74,13 +75,16 @@ int smp_call_on(unsigned int cpu, void (*fn)(void *arg), void *arg)
     return req.done ? 0 : -ETIMEDOUT;
 }
 
+volatile bool smp_stopping;
+
 void smp_stop_others(void)
 {
     struct percpu *me = this_cpu();
 
+    smp_stopping = true;
     for (unsigned int i = 0; i < MAX_CPUS; i++)
-        if (cpus[i] && cpus[i] != me && cpus[i]->online)
-            lapic_send_ipi(cpus[i]->apic_id, APIC_DM_FIXED | VEC_STOP);
+        if (cpus[i] && cpus[i] != me && cpus[i]->online)    /* dom0's CPUs take NMIs only */
+            lapic_send_ipi(cpus[i]->apic_id, cpu_is_dom0(i) ? APIC_DM_NMI : APIC_DM_FIXED | VEC_STOP);
 }
 
 static __noreturn void ap_entry(struct percpu *p)

@@ -4,6 +4,7 @@
  * or cancel it at once from linking it into two lists; the list lock alone covers firing.
  */
 #include <keel/apic.h>
+#include <keel/dom0.h>
 #include <keel/percpu.h>
 #include <keel/printk.h>
 #include <keel/time.h>
@@ -48,10 +49,23 @@ static bool disarm(struct timer *t)
     return was_armed;
 }
 
+/* Where timers set on this CPU go: here, unless the CPU is dom0's (its APIC timer is dom0's). */
+static struct percpu *timer_home(void)
+{
+    struct percpu *me = this_cpu();
+
+    if (!cpu_is_dom0(me->id))
+        return me;
+    for (unsigned int i = 0; i < MAX_CPUS; i++)
+        if (cpus[i] && cpus[i]->online && !cpu_is_dom0(i))
+            return cpus[i];
+    return me;
+}
+
 void timer_set(struct timer *t, uint64_t deadline_ns)
 {
     unsigned long flags = spin_lock_irqsave(&t->lock);
-    struct percpu *p = this_cpu();
+    struct percpu *p = timer_home();
     struct timer **pp;
 
     disarm(t);
@@ -63,10 +77,31 @@ void timer_set(struct timer *t, uint64_t deadline_ns)
         ;
     t->next = *pp;
     *pp = t;
-    if (p->timers == t)
+    if (p->timers == t && p == this_cpu())
         program_hw(p);
+    else if (p->timers == t)            /* its timer interrupt reprograms it */
+        lapic_send_ipi(p->apic_id, APIC_DM_FIXED | VEC_TIMER);
     spin_unlock(&p->timer_lock);
     spin_unlock_irqrestore(&t->lock, flags);
+}
+
+void timer_move_away(void)
+{
+    struct percpu *p = this_cpu();
+    struct timer *list;
+    unsigned long flags = spin_lock_irqsave(&p->timer_lock);
+
+    list = p->timers;
+    p->timers = NULL;
+    lapic_timer_arm(0);
+    spin_unlock_irqrestore(&p->timer_lock, flags);
+    while (list) {
+        struct timer *t = list;
+
+        list = t->next;
+        t->armed = false;
+        timer_set(t, t->deadline);
+    }
 }
 
 bool timer_cancel(struct timer *t)

@@ -3,9 +3,11 @@
  * extable fixup covers the instruction, it prints a crash dump and stops the machine.
  */
 #include <keel/cpu.h>
+#include <keel/dom0.h>
 #include <keel/percpu.h>
 #include <keel/printk.h>
 #include <keel/shutdown.h>
+#include <keel/smp.h>
 #include <keel/traps.h>
 
 extern const struct extable_entry __extable_start[], __extable_end[];
@@ -117,10 +119,27 @@ static __noreturn void crash(struct cpu_regs *r)
     fatal_stop();
 }
 
+/* On dom0's CPUs NMIs are how the hypervisor reaches in: a kick, a stop, or dom0's own. */
+static void nmi(unsigned int cpu)
+{
+    struct percpu *p = rdmsr(MSR_GS_BASE) ? this_cpu() : NULL;
+
+    if (!p || !cpu_is_dom0(cpu)) {
+        pr_warn("cpu%u: NMI received and ignored\n", cpu);
+        return;
+    }
+    if (smp_stopping)
+        cpu_stop();
+    if (p->dom0_kicked)
+        p->dom0_kicked = false;
+    else
+        p->dom0_nmi = true;
+}
+
 void trap_dispatch(struct cpu_regs *regs)
 {
     if (regs->vector == 2) {
-        pr_warn("cpu%u: NMI received and ignored\n", current_cpu_id());
+        nmi(current_cpu_id());
         return;
     }
     if (regs->vector < 32) {

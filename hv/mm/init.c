@@ -4,7 +4,9 @@
  * allocator and start the heap.
  */
 #include <keel/buddy.h>
+#include <keel/cmdline.h>
 #include <keel/cpu.h>
+#include <keel/dom0.h>
 #include <keel/heap.h>
 #include <keel/mm.h>
 #include <keel/printk.h>
@@ -140,6 +142,67 @@ static void add_free_range(struct range r, void *arg)
     frame_add_range(r.start >> PAGE_SHIFT, (r.end - r.start) >> PAGE_SHIFT);
 }
 
+/* dom0's low memory: below the hypervisor's start-up page for other CPUs, which stays free. */
+#define DOM0_LOW_START 0x1000
+#define DOM0_LOW_END 0x80000
+
+static void dom0_add_range(uint64_t start, uint64_t end)
+{
+    struct dom0_layout *l = &dom0_layout;
+
+    if (end <= start || l->nr_ranges == DOM0_MAX_RANGES)
+        return;
+    l->ram[l->nr_ranges].start = start;
+    l->ram[l->nr_ranges++].end = end;
+    l->bytes += end - start;
+    reserve(start, end);
+}
+
+static void take_low_piece(struct range r, void *arg)
+{
+    dom0_add_range(MAX(r.start, DOM0_LOW_START), MIN(r.end, DOM0_LOW_END));
+}
+
+/* The free piece below 4 GiB with the highest end that holds want bytes in 2 MiB blocks, or
+ * failing that the largest one. */
+static void pick_high_piece(struct range r, void *arg)
+{
+    struct range *best = arg;
+    uint64_t want = best[1].start;
+    uint64_t start = ALIGN_UP(r.start, MiB(2)), end = ALIGN_DOWN(MIN(r.end, GiB(4)), MiB(2));
+    bool fits = end > start && end - start >= want;
+    bool best_fits = best->end - best->start >= want;
+
+    if (end <= start || (best_fits && !fits))
+        return;
+    if ((fits && (!best_fits || end > best->end)) || (!best_fits && end - start > best->end - best->start))
+        *best = (struct range){ start, end };
+}
+
+/*
+ * dom0's RAM, machine addresses that are also its guest-physical ones: what is free below
+ * DOM0_LOW_END (for its real-mode start-up code) and one block just below the early pool, in
+ * the highest RAM under 4 GiB (the 32-bit kernel entry must reach it). Both are taken out of the
+ * frame allocator's reach before it starts.
+ */
+static void carve_dom0(const struct boot_info *bi)
+{
+    struct range pick[2] = { { 0, 0 }, { 0, 0 } };
+    uint64_t want;
+
+    for_each_free_range(bi, take_low_piece, NULL);
+    want = opts.dom0_mem > dom0_layout.bytes ? ALIGN_UP(opts.dom0_mem - dom0_layout.bytes, MiB(2)) : 0;
+    pick[1].start = want;
+    for_each_free_range(bi, pick_high_piece, pick);
+    if (pick[0].end - pick[0].start > want)
+        pick[0].start = pick[0].end - want;
+    if (pick[0].end - pick[0].start < want)
+        pr_warn("dom0: only %llu MiB of contiguous RAM for dom0_mem=%llu MiB\n",
+                (unsigned long long)((pick[0].end - pick[0].start) >> 20),
+                (unsigned long long)(opts.dom0_mem >> 20));
+    dom0_add_range(pick[0].start, pick[0].end);
+}
+
 static void *heap_alloc_pages(unsigned int order)
 {
     return alloc_pages(order);
@@ -174,6 +237,8 @@ void mm_init(struct boot_info *bi)
 
     early_pool_closed = true;
     reserve(early_pool.end, early_pool_top);
+    if (dom0_present(bi))
+        carve_dom0(bi);
     frame_init(meta, nr_frames);
     frame_set_ram_bytes(ram_bytes);
     for_each_free_range(bi, add_free_range, NULL);

@@ -40,6 +40,8 @@ struct fw_bzimage {             /* what the loader needs from the setup header, 
     uint32_t initrd_addr_max;   /* highest byte the initrd may occupy (below 4 GiB) */
     uint16_t xloadflags;        /* FW_LINUX_XLF_* */
     uint32_t version_string;    /* file offset of the NUL-terminated kernel version, or 0 */
+    uint64_t load_gpa;          /* set by the loader (0 after parsing): where to load a
+                                   relocatable kernel instead of pref_address, suitably aligned */
 };
 
 /* Returns 0 and fills out, or -EINVAL: no "HdrS" bzImage of protocol >= FW_LINUX_MIN_VERSION,

@@ -32,6 +32,9 @@ void lapic_init_bsp(paddr_t acpi_lapic_addr);
 /* Enables this CPU's APIC in the chosen mode, masks LINT0 (the PIC is unused) and the timer. */
 void lapic_init_cpu(void);
 bool lapic_is_x2apic(void);
+/* This CPU's APIC register at an xAPIC offset, in either mode (for dom0's view of its APIC). */
+uint32_t lapic_reg_read(uint32_t reg);
+void lapic_reg_write(uint32_t reg, uint32_t v);
 uint32_t lapic_id(void);
 void lapic_eoi(void);
 /* Sends an IPI (icr_low: vector | delivery mode | level) to one APIC ID; false on timeout. */

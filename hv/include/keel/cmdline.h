@@ -31,6 +31,8 @@ struct keel_options {
     unsigned int max_asids;         /* test-only: use at most this many AMD-V ASIDs (recycling) */
     bool vmx_check;                 /* check VT-x guest state before each launch */
     char break_vmcs[8];             /* test-only: "tr" gives every VT-x guest an invalid TR */
+    uint64_t dom0_mem;              /* RAM for dom0 (dom0_mem=, default 1 GiB) */
+    unsigned int dom0_vcpus;        /* its vCPUs, one per physical CPU (dom0_vcpus=, default 1) */
 };
 
 extern struct keel_options opts;

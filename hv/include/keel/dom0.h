@@ -24,12 +24,20 @@ extern struct dom0_layout dom0_layout;
 
 /* Early, before the frame allocator: whether the loader passed a dom0 kernel. */
 bool dom0_present(const struct boot_info *bi);
-/* Builds dom0 from the loader's modules and runs it on CPU 0; does not return. */
-__noreturn void dom0_build_and_run(const struct boot_info *bi);
+/* Builds dom0 from the loader's modules and runs it on CPU 0; does not return. beside (if not
+ * NULL) then runs on the first CPU that is not dom0's. */
+__noreturn void dom0_build_and_run(const struct boot_info *bi, void (*beside)(void));
 /* Makes every dom0 vCPU leave the guest once (an NMI), so it sees changed state (p2m flushes). */
 void dom0_kick(void);
 /* True on a physical CPU that belongs to dom0: no hypervisor timers or other vCPUs run there. */
 bool cpu_is_dom0(unsigned int cpu);
+
+/* dom0's exits (hv/dom0_exits.c). */
+bool dom0_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, uint32_t *val);
+int dom0_mmio(struct vcpu *v, uint64_t gpa, void *buf, unsigned int size, bool write);
+int dom0_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
+int dom0_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
+void dom0_prepare_entry(struct vcpu *v);
 
 /*
  * The Keel interface device and dom0's PCI configuration space (hv/dom0_pci.c). Port I/O dom0

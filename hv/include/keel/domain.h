@@ -25,6 +25,7 @@ enum domain_state {
 #define DOMF_DEBUG_CONSOLE (1u << 1)  /* port 0xE9, the debug console */
 #define DOMF_CONSOLE_INPUT (1u << 2)  /* takes the console focus when started (console.h) */
 #define DOMF_CONSOLE_RAW (1u << 3)    /* its COM1 output goes to the console as it is, unprefixed */
+#define DOMF_PRIVILEGED (1u << 4)     /* dom0: ID 0, RAM and devices mapped by hv/dom0.c */
 
 /* Guest general-purpose registers the world switch saves and loads (RSP and RIP live in the
  * backend's control structure, and on AMD so does RAX). Order: the ModRM register numbers. */
@@ -92,6 +93,7 @@ struct domain {
     uint64_t created_ns;                /* guest time 0 of its devices */
     void *platform;                     /* its IOAPIC, PIC and PIT (hv/vplatform.c) */
     unsigned int weight;                /* its share of a contended CPU (SCHED_WEIGHT_DEFAULT) */
+    uint8_t *io_intercept;              /* ports that exit (a bit each, 12 KiB); NULL: all */
 };
 
 struct domain_config {

@@ -7,6 +7,7 @@
 #define KEEL_KERNEL_BOOT_H
 
 #include <keel/domain.h>
+#include <keel/fw_e820.h>
 
 enum kernel_kind { KERNEL_MULTIBOOT, KERNEL_LINUX };
 
@@ -17,6 +18,13 @@ struct kernel_image {
     const void *initrd;             /* NULL: none */
     size_t initrd_len;
     const char *cmdline;
+    /* Linux only, all optional: the memory map to give it instead of one built from the
+     * domain's RAM (with the machine's ACPI tables at rsdp_gpa, instead of tables built for the
+     * domain), and where to load a relocatable kernel. */
+    const struct fw_e820_entry *e820;
+    unsigned int nr_e820;
+    uint64_t rsdp_gpa;
+    uint64_t load_gpa;
 };
 
 /* Where the boot data goes in guest memory (the entry blob is at FW_ENTRY32_GPA, 0x7000). */

@@ -50,6 +50,8 @@ struct percpu {
     uint64_t slice_start;           /* now_ns() when the current slice began */
     uint64_t vruntime_floor;        /* the largest vruntime picked here: where newcomers start */
     void *hvm;                      /* the backend's per-CPU state */
+    volatile bool dom0_kicked;      /* dom0's CPU: the next NMI is the hypervisor's kick */
+    volatile bool dom0_nmi;         /* dom0's CPU: an NMI for dom0 arrived */
 };
 
 extern struct percpu *cpus[MAX_CPUS];

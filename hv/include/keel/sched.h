@@ -41,6 +41,8 @@ void sched_idle(void);
 __noreturn void sched_idle_loop(void);
 /* Per-CPU set-up (the timer that ends slices). */
 void sched_cpu_init(void);
+/* Has CPU cpu run fn once, from its idle loop (long work, such as the test runner). */
+void sched_defer_to(unsigned int cpu, void (*fn)(void));
 /* Run time of v so far, in ns, the current slice included if v runs on this CPU. */
 uint64_t sched_vcpu_runtime(const struct vcpu *v);
 /* Run time of all of d's vCPUs, in ns (slices in progress on other CPUs not yet counted). */

@@ -21,6 +21,9 @@ void timer_init(struct timer *t, void (*fn)(struct timer *t), void *data);
 void timer_set(struct timer *t, uint64_t deadline_ns);
 /* Disarms t (on the CPU it was armed on); returns true if it was armed. */
 bool timer_cancel(struct timer *t);
+/* Moves this CPU's timers to another CPU (it is becoming dom0's); call after dom0_cpu_mask
+ * includes it. */
+void timer_move_away(void);
 /* Per-CPU set-up: the interrupt handler (once) and the hardware timer. */
 void timer_cpu_init(void);
 
