@@ -227,7 +227,9 @@ static uint64_t initrd_in_entry(const struct fw_e820_entry *e, uint64_t size, ui
 int fw_linux_initrd_gpa(const struct fw_bzimage *bz, uint64_t size,
                         const struct fw_e820_entry *e820, unsigned int nr_e820, uint64_t *gpa)
 {
-    uint64_t limit = MIN((uint64_t)bz->initrd_addr_max + 1, GPA_4G), best = 0;
+    /* A kernel that may be loaded above 4 GiB takes its initrd anywhere (below 4 GiB here). */
+    uint64_t limit = (bz->xloadflags & FW_LINUX_XLF_ABOVE_4G) ? GPA_4G :
+                     MIN((uint64_t)bz->initrd_addr_max + 1, GPA_4G), best = 0;
 
     if (size == 0)
         return -EINVAL;

@@ -335,6 +335,9 @@ static void test_initrd_addr_max(void **state)
     assert_int_equal(place(0x20000, big, 3), 0x37fe0000);
     put32(0x22c, 0xffffffff);           /* RAM from 4 GiB is never used */
     assert_int_equal(place(0x100000, big, 3), 0xdff00000);
+    put32(0x22c, 0x7fffffff);           /* a kernel loadable above 4 GiB takes it anywhere */
+    put16(0x236, 0x0003);
+    assert_int_equal(place(0x100000, big, 3), 0xdff00000);
 }
 
 static void test_initrd_above_kernel(void **state)
