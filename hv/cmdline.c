@@ -8,6 +8,8 @@ struct keel_options opts = {
     .console_baud = 115200,
     .loglvl = LOG_INFO,
     .test_exit = TEST_EXIT_NONE,
+    .dom0_mem = GiB(1),
+    .dom0_vcpus = 1,
 };
 
 struct word {
@@ -281,17 +283,17 @@ static void parse_dom0(const char *cmdline)
     size_t len;
     uint64_t n;
 
-    opts.dom0_mem = GiB(1);
-    opts.dom0_vcpus = 1;
     if (cmdline_find(cmdline, "dom0_mem", &v, &len)) {
         if (cmdline_parse_u64(v, len, &n) || n < MiB(64) || n > GiB(1024))
-            pr_warn("cmdline: dom0_mem=%.*s: expected a size from 64M to 1024G; using 1G\n", (int)len, v);
+            pr_warn("cmdline: dom0_mem=%.*s: expected a size from 64M to 1024G; ignored\n",
+                    (int)len, v);
         else
             opts.dom0_mem = ALIGN_UP(n, MiB(2));
     }
     if (cmdline_find(cmdline, "dom0_vcpus", &v, &len)) {
         if (cmdline_parse_u64(v, len, &n) || !n || n > 64)
-            pr_warn("cmdline: dom0_vcpus=%.*s: expected a number from 1 to 64; using 1\n", (int)len, v);
+            pr_warn("cmdline: dom0_vcpus=%.*s: expected a number from 1 to 64; ignored\n",
+                    (int)len, v);
         else
             opts.dom0_vcpus = (unsigned int)n;
     }

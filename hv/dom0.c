@@ -369,9 +369,8 @@ __noreturn void dom0_build_and_run(const struct boot_info *bi, void (*beside)(vo
     free_modules(bi);
     if (beside)
         sched_defer_to(first_other_cpu(), beside);
-    pr_info("dom0: %llu MiB in %u ranges, CPU%s %llx, starting\n",
-            (unsigned long long)(dom0_layout.bytes >> 20), dom0_layout.nr_ranges,
-            dom0->nr_vcpus > 1 ? "s" : "", (unsigned long long)dom0_cpu_mask);
+    pr_info("dom0: %llu MiB in %u ranges, CPUs 0-%u, starting\n",
+            (unsigned long long)(dom0_layout.bytes >> 20), dom0_layout.nr_ranges, dom0->nr_vcpus - 1);
     iface_init();
     hand_over_cpu();
     dom0->state = DOMAIN_RUNNING;

@@ -358,6 +358,23 @@ static void test_opts_empty_keeps_defaults(void **state)
     assert_memory_equal(&opts, &opts_initial, sizeof(opts));
 }
 
+static void test_opts_dom0(void **state)
+{
+    assert_int_equal(opts.dom0_mem, GiB(1));
+    assert_int_equal(opts.dom0_vcpus, 1);
+    options_parse("dom0_mem=512M dom0_vcpus=2");
+    assert_int_equal(opts.dom0_mem, MiB(512));
+    assert_int_equal(opts.dom0_vcpus, 2);
+    options_parse("dom0_mem=65M");               /* rounded up to 2 MiB */
+    assert_int_equal(opts.dom0_mem, MiB(66));
+    options_parse("dom0_mem=1M dom0_vcpus=0");   /* out of range: kept, with a warning */
+    assert_int_equal(opts.dom0_mem, MiB(66));
+    assert_int_equal(opts.dom0_vcpus, 2);
+    options_parse("dom0_mem=lots dom0_vcpus=65");
+    assert_int_equal(opts.dom0_mem, MiB(66));
+    assert_int_equal(opts.dom0_vcpus, 2);
+}
+
 static void test_opts_console_ports(void **state)
 {
     options_parse("console=com2");
@@ -601,6 +618,7 @@ int main(void)
         T(test_cpus_malformed),
         T(test_opts_initial),
         T(test_opts_empty_keeps_defaults),
+        T(test_opts_dom0),
         T(test_opts_console_ports),
         T(test_opts_console_baud),
         T(test_opts_console_bad_baud),
