@@ -233,18 +233,21 @@ static char *dom0_cmdline(const struct boot_module *m, unsigned int nr_vcpus)
     return buf;
 }
 
+/* One physical CPU per vCPU, from CPU 0 up, and at least one left for everything else. */
 static unsigned int dom0_nr_vcpus(void)
 {
     unsigned int n = opts.dom0_vcpus;
 
-    if (n > 1) {
-        pr_warn("dom0: dom0_vcpus=%u: dom0 has one vCPU for now (starting its other CPUs is not "
-                "supported yet)\n", n);
-        n = 1;
-    }
     if (nr_cpus_online < 2)
         panic("dom0: needs a CPU of its own and one for the hypervisor and guests; this machine "
               "has %u online", nr_cpus_online);
+    for (unsigned int i = 0; i < n; i++) {
+        if (i + 1 >= nr_cpus_online || !cpus[i] || !cpus[i]->online) {
+            pr_warn("dom0: dom0_vcpus=%u, but only CPUs 0-%u can be dom0's: it gets %u\n", n,
+                    i ? i - 1 : 0, i);
+            return i;
+        }
+    }
     return n;
 }
 
@@ -299,6 +302,11 @@ static struct domain *build(const struct boot_info *bi)
         panic("dom0: cannot create it (%d)", err);
     d->ram_bytes = dom0_layout.ram[dom0_layout.nr_ranges - 1].end;
     d->pages = 0;
+    for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+        d->vcpus[i]->affinity = 1ULL << i;          /* pinned 1:1 */
+        d->vcpus[i]->pcpu = i;
+        d->vcpus[i]->start_vector = -1;
+    }
     if ((err = build_p2m(d, bi)))
         panic("dom0: cannot build its p2m (%d)", err);
     if (!(d->io_intercept = build_io_bitmap()))
@@ -334,6 +342,24 @@ static __noreturn void dom0_stopped(struct domain *d)
     machine_halt("dom0 stopped");
 }
 
+/* A vCPU other than 0 waits, in the hypervisor, for the INIT and SIPI dom0 sends it (through
+ * its APIC page, hv/dom0_exits.c); then it starts in real mode at the SIPI's page. */
+static void wait_for_sipi(struct vcpu *v)
+{
+    int vector;
+
+    v->halted = true;
+    while ((vector = __atomic_load_n(&v->start_vector, __ATOMIC_ACQUIRE)) < 0) {
+        if (domain_is_stopped(v->domain))
+            dom0_stopped(v->domain);
+        cpu_relax();
+    }
+    v->reinit = false;
+    v->halted = false;
+    hvm->vcpu_reset(v, (uint16_t)(vector << 8), 0);
+    pr_info("dom0: v%u started at %#x\n", v->id, vector << 12);
+}
+
 /* Runs dom0's vCPU on this CPU for good; interrupts stay off here (they are dom0's). */
 static __noreturn void run_vcpu(struct vcpu *v)
 {
@@ -341,17 +367,39 @@ static __noreturn void run_vcpu(struct vcpu *v)
     struct vm_exit exit;
 
     irq_disable();
-    v->pcpu = p->id;
     v->runnable = true;
     p->slice_start = now_ns();
     __atomic_store_n(&p->current, v, __ATOMIC_RELEASE);
     for (;;) {
+        if (v->id && (v->start_vector < 0 || v->reinit))
+            wait_for_sipi(v);
         if (domain_is_stopped(v->domain))
             dom0_stopped(v->domain);
         dom0_prepare_entry(v);
         hvm->vcpu_run(v, &exit);
         v->exits[exit.reason]++;
         vcpu_handle_exit(v, &exit);
+    }
+}
+
+/* On each of dom0's other CPUs, from its idle loop. */
+static void run_other_vcpu(void)
+{
+    struct vcpu *v = dom0->vcpus[this_cpu()->id];
+
+    irq_disable();
+    hand_over_cpu();
+    run_vcpu(v);
+}
+
+void dom0_start_vcpu(struct vcpu *v, bool init, uint8_t vector)
+{
+    if (init) {
+        __atomic_store_n(&v->start_vector, -1, __ATOMIC_RELEASE);
+        v->reinit = true;
+        dom0_kick();                    /* out of the guest, if it is in there */
+    } else if (v->start_vector < 0 && v->halted) {
+        __atomic_store_n(&v->start_vector, vector, __ATOMIC_RELEASE);
     }
 }
 
@@ -367,6 +415,8 @@ __noreturn void dom0_build_and_run(const struct boot_info *bi, void (*beside)(vo
 {
     dom0 = build(bi);
     free_modules(bi);
+    for (unsigned int i = 1; i < dom0->nr_vcpus; i++)
+        sched_defer_to(i, run_other_vcpu);
     if (beside)
         sched_defer_to(first_other_cpu(), beside);
     pr_info("dom0: %llu MiB in %u ranges, CPUs 0-%u, starting\n",

@@ -30,7 +30,11 @@
 #define PORT_A 0x92
 #define RESET_CONTROL 0xcf9
 
+#define APIC_LDR 0x0d0
+#define APIC_DFR 0x0e0
+
 static uint32_t icr_high[64];           /* dom0's ICR destination, per physical CPU */
+static uint32_t ldr[64], dfr[64];       /* what dom0 set as logical destination, per CPU */
 
 static uint32_t port_read(uint16_t port, unsigned int size)
 {
@@ -55,7 +59,17 @@ static void log_once(bool *done, const char *what, uint32_t a, uint32_t b)
     pr_warn("dom0: %s (%#x %#x): ignored (logged once)\n", what, a, b);
 }
 
-/* The physical APIC IDs of dom0's CPUs that the ICR's destination names. */
+/* Whether dom0's CPU cpu is in the logical destination dest (flat or cluster model). */
+static bool logical_match(unsigned int cpu, uint32_t dest)
+{
+    uint32_t id = ldr[cpu] >> 24;
+
+    if (!dfr[cpu] || (dfr[cpu] >> 28) == 0xf)    /* flat (the reset value): a bit per CPU */
+        return (dest & id) != 0;
+    return (dest >> 4) == (id >> 4) && (dest & id & 0xf);       /* cluster */
+}
+
+/* dom0's CPUs that the ICR's destination names. */
 static uint64_t icr_targets(uint32_t lo, uint32_t hi)
 {
     struct percpu *me = this_cpu();
@@ -72,17 +86,27 @@ static uint64_t icr_targets(uint32_t lo, uint32_t hi)
     for (unsigned int i = 0; i < 64; i++) {
         if (!cpu_is_dom0(i) || !cpus[i])
             continue;
-        if (lo & ICR_LOGICAL) {         /* flat logical: this CPU's LDR is the only one we know */
-            if (i == me->id && ((hi >> ICR_DEST_PHYS_SHIFT) & (lapic_reg_read(0xd0) >> 24)))
-                mask |= 1ULL << i;
-        } else if ((hi >> ICR_DEST_PHYS_SHIFT) == cpus[i]->apic_id) {
+        if ((lo & ICR_LOGICAL) ? logical_match(i, hi >> ICR_DEST_PHYS_SHIFT) :
+                                 (hi >> ICR_DEST_PHYS_SHIFT) == cpus[i]->apic_id)
             mask |= 1ULL << i;
-        }
     }
     return mask;
 }
 
-/* dom0 wrote ICR low: fixed and NMI interrupts go to its own CPUs; nothing else goes anywhere. */
+/* INIT and SIPI to dom0's other CPUs start its vCPUs there (its CPUs never really reset). */
+static void start_ipi(uint32_t lo, uint64_t targets)
+{
+    bool init = ICR_DM(lo) == APIC_DM_INIT;
+
+    if (init && !(lo & APIC_LEVEL_ASSERT))
+        return;                         /* INIT level de-assert: nothing to do */
+    for (unsigned int i = 0; i < 64; i++)
+        if ((targets & (1ULL << i)) && i != this_cpu()->id && i < dom0->nr_vcpus)
+            dom0_start_vcpu(dom0->vcpus[i], init, (uint8_t)lo);
+}
+
+/* dom0 wrote ICR low: fixed and NMI interrupts go to its own CPUs, INIT and SIPI start its
+ * vCPUs; nothing goes to any other CPU. */
 static void icr_write(uint32_t lo)
 {
     static bool warned_mode, warned_dest;
@@ -90,6 +114,10 @@ static void icr_write(uint32_t lo)
     uint32_t dm = ICR_DM(lo), send = lo & (0xff | 0x700 | APIC_LEVEL_ASSERT | (1u << 15));
     uint64_t targets;
 
+    if (dm == APIC_DM_INIT || dm == APIC_DM_SIPI) {
+        start_ipi(lo, icr_targets(lo, hi));
+        return;
+    }
     if (dm != APIC_DM_FIXED && dm != 0x100 && dm != APIC_DM_NMI) {
         log_once(&warned_mode, "an IPI with a delivery mode dom0 may not use", lo, hi);
         return;
@@ -115,11 +143,15 @@ static uint32_t apic_read(uint32_t reg)
 
 static void apic_write(uint32_t reg, uint32_t val)
 {
+    if (reg == APIC_LDR)
+        ldr[this_cpu()->id] = val;
+    else if (reg == APIC_DFR)
+        dfr[this_cpu()->id] = val;
     if (reg == APIC_ICR2)
         icr_high[this_cpu()->id] = val;
     else if (reg == APIC_ICR)
         icr_write(val);
-    else if (reg != APIC_ID && !(lapic_is_x2apic() && (reg == 0xd0 || reg == 0xe0)))
+    else if (reg != APIC_ID && !(lapic_is_x2apic() && (reg == APIC_LDR || reg == APIC_DFR)))
         lapic_reg_write(reg, val);      /* x2APIC has no writable ID, LDR or DFR */
 }
 

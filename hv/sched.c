@@ -48,8 +48,6 @@ uint64_t sched_online_mask(void)
     return m;
 }
 
-static void (*volatile deferred_fn)(void);
-static volatile unsigned int deferred_cpu;
 
 static bool can_run(const struct vcpu *v)
 {
@@ -448,7 +446,7 @@ void sched_idle(void)
     struct percpu *p = this_cpu();
 
     __atomic_store_n(&p->idle, true, __ATOMIC_SEQ_CST);
-    if (!has_work(p) && !pull_work(p) && !__atomic_load_n(&deferred_fn, __ATOMIC_ACQUIRE))
+    if (!has_work(p) && !pull_work(p) && !__atomic_load_n(&p->deferred, __ATOMIC_ACQUIRE))
         safe_halt();                    /* a wake-up's IPI or a timer ends it */
     __atomic_store_n(&p->idle, false, __ATOMIC_RELEASE);
     irq_enable();
@@ -457,19 +455,20 @@ void sched_idle(void)
 
 void sched_defer_to(unsigned int cpu, void (*fn)(void))
 {
-    deferred_cpu = cpu;
-    __atomic_store_n(&deferred_fn, fn, __ATOMIC_RELEASE);
-    if (cpus[cpu])
-        poke_cpu(cpus[cpu]);
+    struct percpu *p = cpus[cpu];
+
+    if (!p)
+        return;
+    __atomic_store_n(&p->deferred, fn, __ATOMIC_RELEASE);
+    poke_cpu(p);
 }
 
 /* Work handed to this CPU with sched_defer_to, run outside interrupt context. */
 static void run_deferred(void)
 {
-    void (*fn)(void) = __atomic_load_n(&deferred_fn, __ATOMIC_ACQUIRE);
+    void (*fn)(void) = __atomic_exchange_n(&this_cpu()->deferred, NULL, __ATOMIC_ACQ_REL);
 
-    if (fn && deferred_cpu == this_cpu()->id &&
-        __atomic_compare_exchange_n(&deferred_fn, &fn, NULL, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+    if (fn)
         fn();
 }
 

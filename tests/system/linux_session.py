@@ -27,7 +27,10 @@ def kit_file(name):
 
 
 class LinuxSession:
-    """One boot of the guest. Every byte the console printed is kept in log_path."""
+    """One boot of the guest. Every byte the console printed is kept in log_path. ready and
+    prompt are what its /init prints (another image, dom0's, has its own)."""
+
+    ready, prompt = READY, PROMPT
 
     def __init__(self, child, log_path):
         self.child = child
@@ -54,8 +57,8 @@ class LinuxSession:
 
     def wait_ready(self, timeout):
         """Waits for /init's marker and the first prompt; returns the seconds since the start."""
-        self.expect(re.escape(READY), timeout, f"'{READY}' line")
-        self.expect(re.escape(PROMPT), 60, "shell prompt")
+        self.expect(re.escape(self.ready), timeout, f"'{self.ready}' line")
+        self.expect(re.escape(self.prompt), 60, "shell prompt")
         self.ready_seconds = time.monotonic() - self.started
         return self.ready_seconds
 
@@ -65,7 +68,7 @@ class LinuxSession:
         matching the markers."""
         self.child.sendline(f"echo KEEL-OUT-''BEGIN; {command}; echo KEEL-OUT-END rc=$?")
         m = self.expect(OUTPUT, timeout, f"output of '{command}'")
-        self.expect(re.escape(PROMPT), timeout, f"prompt after '{command}'")
+        self.expect(re.escape(self.prompt), timeout, f"prompt after '{command}'")
         out = ESCAPES.sub("", m.group(1)).replace("\r", "")
         assert m.group(2) == "0", f"'{command}' exited with {m.group(2)}:\n{out}\n{self.evidence()}"
         return out

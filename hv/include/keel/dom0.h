@@ -38,6 +38,8 @@ int dom0_mmio(struct vcpu *v, uint64_t gpa, void *buf, unsigned int size, bool w
 int dom0_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 int dom0_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 void dom0_prepare_entry(struct vcpu *v);
+/* dom0 sent INIT (init) or a SIPI with vector to one of its other vCPUs. */
+void dom0_start_vcpu(struct vcpu *v, bool init, uint8_t vector);
 
 /*
  * The Keel interface device and dom0's PCI configuration space (hv/dom0_pci.c). Port I/O dom0

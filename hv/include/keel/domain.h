@@ -51,6 +51,8 @@ struct vcpu {
     int pending_irq;                    /* external interrupt vector to deliver, or -1 */
     void *platform;                     /* its local APIC and timer (hv/vplatform.c) */
     bool pending_nmi;
+    volatile int start_vector;          /* dom0's other vCPUs: the SIPI's vector, or -1 */
+    volatile bool reinit;               /* dom0's other vCPUs: an INIT sent them back to wait */
     uint64_t exits[VMEXIT_NR];          /* exits per neutral reason */
     uint8_t fpu[512] __aligned(16);     /* FXSAVE image while another vCPU uses this CPU */
     struct vcpu *next_on_cpu;           /* the physical CPU's run list */

@@ -52,6 +52,7 @@ struct percpu {
     void *hvm;                      /* the backend's per-CPU state */
     volatile bool dom0_kicked;      /* dom0's CPU: the next NMI is the hypervisor's kick */
     volatile bool dom0_nmi;         /* dom0's CPU: an NMI for dom0 arrived */
+    void (*deferred)(void);         /* work for its idle loop (sched_defer_to) */
 };
 
 extern struct percpu *cpus[MAX_CPUS];

@@ -1,0 +1,100 @@
+"""GRUB -> Keel -> dom0 under QEMU/AMD-V (TCG, -cpu max -smp 2 -m 3G), as a user at its console
+sees it: Debian's kernel and the dom0 initramfs (build/dom0) with an e1000 NIC on QEMU's user
+network and a virtio-blk disk. The hypervisor's console (COM1) goes to a file; dom0's shell is on
+COM2, which this test drives. One boot serves every check, in order; the last one reboots dom0,
+which must reset the machine through the hypervisor.
+
+The ISO's dom0 command line has iomem=relaxed, so that Linux itself lets /dev/mem reach the
+hypervisor's memory: what stops it there is dom0's p2m, which is what is tested."""
+import os
+import re
+
+import pexpect
+import pytest
+
+from emulators import image
+from linux_session import BUILD, LinuxSession
+
+LOGDIR = os.path.join(BUILD, "test-logs", "dom0")
+HV_LOG = os.path.join(LOGDIR, "hv.log")
+HV_IMAGE_PA = 0x200000                  # where keel.elf is loaded (hv/arch/keel.ld)
+MARKER = "KEEL-DISK-MARKER"
+
+pytestmark = [pytest.mark.where("qemu-svm"), pytest.mark.slow]
+
+
+class Dom0Session(LinuxSession):
+    ready, prompt = "keel-dom0: ready", "keel-dom0# "
+
+
+def hv_log():
+    with open(HV_LOG, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+@pytest.fixture(scope="module")
+def dom0():
+    os.makedirs(LOGDIR, exist_ok=True)
+    if os.path.exists(HV_LOG):
+        os.remove(HV_LOG)
+    disk = image("dom0/disk.img")
+    args = ["-accel", "tcg", "-cpu", "max", "-smp", "2", "-m", "3G", "-display", "none",
+            "-no-reboot", "-boot", "d", "-cdrom", image("iso/dom0-qemu.iso"),
+            "-serial", f"file:{HV_LOG}", "-serial", "stdio", "-monitor", "none",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+            "-netdev", "user,id=n0", "-device", "e1000,netdev=n0",
+            "-drive", f"file={disk},if=virtio,format=raw,readonly=on"]
+    child = pexpect.spawn("qemu-system-x86_64", args, encoding="utf-8", codec_errors="replace")
+    session = Dom0Session(child, os.path.join(LOGDIR, "console.log"))
+    try:
+        session.wait_ready(timeout=600)
+        yield session
+    finally:
+        if child.isalive():
+            child.terminate(force=True)
+
+
+def test_dom0_keel_info(dom0):
+    out = dom0.run("keel info")
+    log = hv_log()
+    version = re.search(r"Keel hypervisor (\S+)", log).group(1)
+    assert re.search(rf"^hypervisor\s*:?\s*Keel {re.escape(version)}\b", out, re.M | re.I), out
+    assert re.search(r"^cpus\b.*\b2 online\b", out, re.M | re.I), out
+    assert re.search(r"dom0 cpus\s*:?\s*0\s*$", out, re.M | re.I), out
+    m = re.search(r"dom0\s*:?\s*(\d+) MiB", out, re.I)
+    assert m and 1020 <= int(m.group(1)) <= 1030, out
+    assert re.search(r"^\s*0\s+dom0\s+running\b", out, re.M), out
+
+
+def test_dom0_sees_only_its_cpus(dom0):
+    assert dom0.run("nproc").strip() == "1"
+    assert dom0.run("cat /sys/devices/system/cpu/possible").strip() == "0"
+    assert dom0.run("grep -c ^processor /proc/cpuinfo").strip() == "1"
+
+
+def test_dom0_network_by_dhcp(dom0):
+    out = dom0.run("ip -4 addr show dev eth0")
+    assert "inet 10.0.2.15/24" in out, out
+
+
+def test_dom0_disk_is_readable(dom0):
+    out = dom0.run("dd if=/dev/vda bs=512 count=1 2>/dev/null | grep -c " + MARKER)
+    assert out.strip() == "1", out
+
+
+def test_dom0_cannot_reach_hypervisor_memory(dom0):
+    page = HV_IMAGE_PA // 4096
+    before = dom0.run(f"dd if=/dev/mem bs=4096 skip={page} count=1 2>/dev/null | od -An -tx1 | sort -u")
+    assert "ff" in before.split() and set(before.split()) <= {"ff", "*"}, before
+    dom0.run(f"dd if=/dev/zero of=/dev/mem bs=4096 seek={page} count=64 2>/dev/null; true")
+    assert "Keel hypervisor" in hv_log()
+    # The hypervisor still answers, and logged no damage.
+    dom0.run("keel info >/dev/null")
+    assert not re.search(r"PANIC|page fault|crashed", hv_log()), hv_log()[-3000:]
+
+
+def test_dom0_reboot_resets_the_machine(dom0):
+    dom0.child.sendline("reboot -f")
+    dom0.expect(pexpect.EOF, 120, "QEMU exiting after dom0's reboot (-no-reboot)")
+    log = hv_log()
+    assert re.search(r"dom0: reset through .*\n.*Keel: restarting the machine", log), log[-2000:]
