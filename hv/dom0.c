@@ -127,63 +127,9 @@ static int build_p2m(struct domain *d, const struct boot_info *bi)
     if (!r)
         r = p2m_set_entry(&d->p2m, _gfn(XAPIC_BASE >> PAGE_SHIFT), INVALID_MFN, P2M_ORDER_4K,
                           p2m_mmio_hv);
+    if (!r)     /* the BIOS data area: readable (Linux looks for the EBDA there), not writable */
+        r = p2m_set_entry(&d->p2m, _gfn(0), _mfn(0), P2M_ORDER_4K, p2m_ram_ro);
     return r;
-}
-
-static unsigned int e820_add(struct fw_e820_entry *e, unsigned int n, uint64_t start, uint64_t end,
-                             uint32_t type)
-{
-    if (end <= start || n >= FW_LINUX_E820_MAX)
-        return n;
-    if (n && e[n - 1].type == type && e[n - 1].addr + e[n - 1].size == start) {
-        e[n - 1].size += end - start;   /* merge with the one before */
-        return n;
-    }
-    e[n] = (struct fw_e820_entry){ .addr = start, .size = end - start, .type = type };
-    return n + 1;
-}
-
-/* Splits machine RAM [start, end) into dom0's RAM and reserved pieces, in address order. */
-static unsigned int e820_add_ram(struct fw_e820_entry *e, unsigned int n, uint64_t start, uint64_t end)
-{
-    while (start < end) {
-        uint64_t next = end;
-        bool mine = false;
-
-        for (unsigned int i = 0; i < dom0_layout.nr_ranges; i++) {
-            uint64_t rs = dom0_layout.ram[i].start, re = dom0_layout.ram[i].end;
-
-            if (rs <= start && re > start) {
-                mine = true;
-                next = MIN(next, re);
-            } else if (rs > start) {
-                next = MIN(next, rs);
-            }
-        }
-        if (start == DOM0_RSDP_GPA && mine)
-            next = start + PAGE_SIZE, mine = false;     /* the RSDP copy: Linux must not reuse it */
-        else if (start < DOM0_RSDP_GPA && next > DOM0_RSDP_GPA)
-            next = DOM0_RSDP_GPA;
-        n = e820_add(e, n, start, next, mine ? MEM_RAM : MEM_RESERVED);
-        start = next;
-    }
-    return n;
-}
-
-/* dom0's memory map: the machine's, with the RAM it was not given shown as reserved. */
-static unsigned int build_e820(const struct boot_info *bi, struct fw_e820_entry *e)
-{
-    unsigned int n = 0;
-
-    for (unsigned int i = 0; i < bi->nr_mem; i++) {
-        const struct mem_region *m = &bi->mem[i];
-
-        if (m->type == MEM_RAM)
-            n = e820_add_ram(e, n, m->base, m->base + m->len);
-        else
-            n = e820_add(e, n, m->base, m->base + m->len, m->type);
-    }
-    return n;
 }
 
 /* A copy of the machine's RSDP in dom0's reserved low page: found the same way under BIOS and
@@ -263,7 +209,7 @@ static int load_kernel(struct domain *d, const struct boot_info *bi, const struc
     };
     int r;
 
-    k.nr_e820 = build_e820(bi, e820);
+    k.nr_e820 = dom0_e820(bi->mem, bi->nr_mem, &dom0_layout, DOM0_RSDP_GPA, e820);
     if ((r = copy_rsdp(d)))
         pr_warn("dom0: no ACPI RSDP to give it (%d)\n", r);
     else

@@ -22,6 +22,13 @@ extern struct domain *dom0;
 extern uint64_t dom0_cpu_mask;
 extern struct dom0_layout dom0_layout;
 
+struct fw_e820_entry;
+/* dom0's memory map from the machine's (hv/dom0_e820.c): its RAM usable, the rest of RAM and the
+ * page rsdp_page reserved, the firmware's regions as they are; at most FW_LINUX_E820_MAX entries,
+ * merged where adjacent. Returns the number of entries. */
+unsigned int dom0_e820(const struct mem_region *mem, unsigned int nr_mem, const struct dom0_layout *l,
+                       uint64_t rsdp_page, struct fw_e820_entry *e);
+
 /* Early, before the frame allocator: whether the loader passed a dom0 kernel. */
 bool dom0_present(const struct boot_info *bi);
 /* Builds dom0 from the loader's modules and runs it on CPU 0; does not return. beside (if not
