@@ -9,6 +9,7 @@
 3. Linux boot to a shell: Debian's kernel and the busybox initramfs (build/linux) booted directly
    by QEMU (-kernel) and as a 2-vCPU domain under Keel on QEMU, wall-clock seconds from starting
    QEMU to the shell prompt, and their ratio, measured in one run.
+4. dom0: boot time and an xz workload, under Keel and directly in QEMU (bench/dom0.py).
 """
 import argparse
 import os
@@ -112,6 +113,9 @@ def main():
     exits_table(emulators)
     boot_table(emulators, args.runs)
     linux_table(args.runs)
+    sys.path.insert(0, os.path.dirname(__file__))
+    import dom0  # noqa: E402
+    dom0.table(args.runs)
     return 0
 
 

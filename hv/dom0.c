@@ -279,13 +279,18 @@ static void hand_over_cpu(void)
     lapic_reg_write(APIC_TMICT, 0);
 }
 
-/* The machine goes with dom0: a reboot request restarts it, anything else stops it. */
+/* The machine goes with dom0: a reboot restarts it, a poweroff stops it, and a crash restarts
+ * it too (as Xen does), except in a test run, which then ends as failed. */
 static __noreturn void dom0_stopped(struct domain *d)
 {
     pr_info("dom0: %s (%s, code %d)\n", domain_state_name(d->state), d->reason, d->shutdown_code);
-    if (d->state == DOMAIN_SHUTDOWN && !strcmp(d->reason, "reboot"))
-        machine_restart("dom0 rebooted");
-    machine_halt("dom0 stopped");
+    if (d->state == DOMAIN_SHUTDOWN && !strcmp(d->reason, "poweroff"))
+        machine_halt("dom0 powered off");
+    if (d->state != DOMAIN_SHUTDOWN && opts.test_exit != TEST_EXIT_NONE) {
+        pr_err("dom0: crashed: %s\n", d->reason);
+        fatal_stop();
+    }
+    machine_restart(d->state == DOMAIN_SHUTDOWN ? "dom0 rebooted" : "dom0 crashed");
 }
 
 /* A vCPU other than 0 waits, in the hypervisor, for the INIT and SIPI dom0 sends it (through
