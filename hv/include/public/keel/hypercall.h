@@ -65,7 +65,7 @@ struct keel_physinfo {
     uint64_t tsc_khz;
     char version[32];           /* "0.1.0" etc., NUL-terminated */
     char backend[8];            /* "svm" or "vmx" */
-    char pad[24];
+    char pad[32];
 };
 _Static_assert(sizeof(struct keel_physinfo) == 128, "keel_physinfo is part of the ABI");
 
@@ -87,7 +87,7 @@ struct keel_domain_info {
     char name[32];
     char reason[64];            /* why it stopped, cut */
 };
-_Static_assert(sizeof(struct keel_domain_info) == 152, "keel_domain_info is part of the ABI");
+_Static_assert(sizeof(struct keel_domain_info) == 144, "keel_domain_info is part of the ABI");
 #define KEEL_DOMINFO_PRIVILEGED (1u << 0)   /* dom0 */
 
 /*
