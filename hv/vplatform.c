@@ -730,6 +730,19 @@ size_t vplatform_uart_input(struct domain *d, const uint8_t *buf, size_t len)
     return taken;
 }
 
+bool vplatform_power_button(struct domain *d)
+{
+    struct domain_platform *dp = dplat(d);
+    unsigned long flags;
+
+    if (!dp)
+        return false;
+    flags = spin_lock_irqsave(&dp->lock);
+    pmtimer_power_button(&dp->pm);
+    spin_unlock_irqrestore(&dp->lock, flags);
+    return true;
+}
+
 static int hpet_mmio(struct domain_platform *dp, uint64_t gpa, void *buf, unsigned int size,
                      bool write)
 {

@@ -120,6 +120,13 @@ void pmtimer_io_write(struct pmtimer *pm, uint16_t port, unsigned int size, uint
     pmtimer_sci(pm);
 }
 
+void pmtimer_power_button(struct pmtimer *pm)
+{
+    pmtimer_catch_up(pm, pmtimer_now(pm));
+    pm->s.sts |= PMTIMER_STS_PWRBTN;
+    pmtimer_sci(pm);
+}
+
 int pmtimer_sleep_request(struct pmtimer *pm)
 {
     int type = pm->s.sleep_type;

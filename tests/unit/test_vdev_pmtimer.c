@@ -194,6 +194,24 @@ static void test_sleep_request(void **state)
     assert_int_equal(pmtimer_sleep_request(&pm), 0);
 }
 
+/* The power button sets PWRBTN_STS; the SCI follows its enable bit; writing 1 clears it. */
+static void test_power_button(void **state)
+{
+    struct pmtimer pm;
+
+    setup(&pm, 0);
+    pmtimer_power_button(&pm);
+    assert_int_equal(pmtimer_io_read(&pm, BASE, 2) & PMTIMER_STS_PWRBTN, PMTIMER_STS_PWRBTN);
+    assert_false(sci_level);
+    pmtimer_io_write(&pm, BASE + 2, 2, PMTIMER_STS_PWRBTN);    /* PWRBTN_EN */
+    assert_true(sci_level);
+    pmtimer_io_write(&pm, BASE, 2, PMTIMER_STS_PWRBTN);        /* acknowledged */
+    assert_false(sci_level);
+    assert_int_equal(pmtimer_io_read(&pm, BASE, 2) & PMTIMER_STS_PWRBTN, 0);
+    pmtimer_power_button(&pm);                                  /* enabled: at once */
+    assert_true(sci_level);
+}
+
 static void test_save_load(void **state)
 {
     struct pmtimer a, b;
@@ -321,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_reset_lowers_sci),
         cmocka_unit_test(test_registers),
         cmocka_unit_test(test_sleep_request),
+        cmocka_unit_test(test_power_button),
         cmocka_unit_test(test_save_load),
         cmocka_unit_test(test_load_rejects),
         cmocka_unit_test(test_next_event_far_off),

@@ -22,6 +22,7 @@
 #define PMTIMER_BLOCK_LEN 12
 
 #define PMTIMER_STS_TMR 0x0001
+#define PMTIMER_STS_PWRBTN 0x0100
 #define PMTIMER_STS_MASK 0x8731     /* TMR, BM, GBL, PWRBTN, SLPBTN, RTC, WAK */
 #define PMTIMER_EN_TMR 0x0001
 #define PMTIMER_EN_MASK 0x0721      /* TMR, GBL, PWRBTN, SLPBTN, RTC */
@@ -56,6 +57,8 @@ uint64_t pmtimer_next_event(struct pmtimer *pm);
 void pmtimer_update(struct pmtimer *pm);
 size_t pmtimer_save(const struct pmtimer *pm, void *buf, size_t len);
 int pmtimer_load(struct pmtimer *pm, const void *buf, size_t len);
+/* The power button was pressed: PWRBTN_STS, and the SCI if the guest enabled it. */
+void pmtimer_power_button(struct pmtimer *pm);
 /*
  * The sleep state the guest asked for by writing SLP_EN (its SLP_TYP, 0-7), or -1. Taking it
  * clears it, so the platform acts on each request once.

@@ -40,6 +40,8 @@ void vplatform_ack(struct vcpu *v, uint8_t vector);
 /* Bytes typed for the domain's COM1: returns how many its receiver took (the caller keeps the
  * rest for later). */
 size_t vplatform_uart_input(struct domain *d, const uint8_t *buf, size_t len);
+/* Presses the domain's ACPI power button; false if it has no virtual platform. */
+bool vplatform_power_button(struct domain *d);
 /* Takes NMI, INIT and SIPI from v's local APIC; false while v waits for a SIPI (it blocks). */
 bool vplatform_startup(struct vcpu *v);
 /* NMI, INIT or SIPI waiting to be taken; and its negation, for sched_block. */
