@@ -152,6 +152,8 @@ static int populate(struct domain *d, const struct domain_config *cfg)
         r = populate_ram(d, cfg->ram_bytes);
     if (!r && (d->flags & DOMF_TEST_DEVICES))
         r = add_test_devices(d);
+    if (!r && !(d->flags & DOMF_PRIVILEGED) && !(d->console_ring = kzalloc(DOMAIN_CONSOLE_RING)))
+        r = -ENOMEM;
     if (!r)
         r = create_vcpus(d, cfg);
     if (!r && !(d->flags & DOMF_PRIVILEGED))
@@ -244,6 +246,7 @@ void domain_destroy(struct domain *d)
         pr_err("d%u: %llu pages still accounted after destruction\n", d->id,
                (unsigned long long)d->pages);
     kfree(d->fifo);
+    kfree(d->console_ring);
     kfree(d);
 }
 
@@ -292,10 +295,42 @@ int domain_copy_to_guest(struct domain *d, uint64_t gpa, const void *src, size_t
     return gpa_write(d, gpa, src, len);
 }
 
+static void console_ring_put(struct domain *d, char c)
+{
+    unsigned long flags;
+
+    if (!d->console_ring)
+        return;
+    flags = spin_lock_irqsave(&d->console_lock);
+    d->console_ring[d->console_pos++ % DOMAIN_CONSOLE_RING] = c;
+    spin_unlock_irqrestore(&d->console_lock, flags);
+}
+
+size_t domain_console_read(struct domain *d, uint64_t *pos, char *buf, size_t size, uint64_t *lost)
+{
+    unsigned long flags;
+    size_t n = 0;
+
+    if (!d->console_ring)
+        return 0;
+    flags = spin_lock_irqsave(&d->console_lock);
+    if (*pos > d->console_pos)
+        *pos = d->console_pos;          /* from the future: nothing yet */
+    if (d->console_pos - *pos > DOMAIN_CONSOLE_RING) {
+        *lost += d->console_pos - DOMAIN_CONSOLE_RING - *pos;
+        *pos = d->console_pos - DOMAIN_CONSOLE_RING;
+    }
+    while (n < size && *pos < d->console_pos)
+        buf[n++] = d->console_ring[(*pos)++ % DOMAIN_CONSOLE_RING];
+    spin_unlock_irqrestore(&d->console_lock, flags);
+    return n;
+}
+
 void domain_console_putc(struct domain *d, char c)
 {
     bool flush = c == '\n' || d->console_len == CONSOLE_LINE_LEN - 1;
 
+    console_ring_put(d, c);
     if (d->flags & DOMF_CONSOLE_RAW) {
         printk_raw(&c, 1);              /* a terminal: prompts, echo and escapes as they come */
         return;

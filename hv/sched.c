@@ -283,6 +283,28 @@ void sched_block(struct vcpu *v, bool (*still_idle)(struct vcpu *v))
         __atomic_store_n(&v->halted, false, __ATOMIC_SEQ_CST);
 }
 
+void sched_pause(struct vcpu *v)
+{
+    struct percpu *p;
+
+    __atomic_store_n(&v->runnable, false, __ATOMIC_SEQ_CST);
+    p = cpus[__atomic_load_n(&v->pcpu, __ATOMIC_ACQUIRE)];
+    while (p && __atomic_load_n(&p->current, __ATOMIC_ACQUIRE) == v) {
+        poke_cpu(p);
+        cpu_relax();
+        p = cpus[__atomic_load_n(&v->pcpu, __ATOMIC_ACQUIRE)];
+    }
+}
+
+void sched_unpause(struct vcpu *v)
+{
+    struct percpu *p = cpus[__atomic_load_n(&v->pcpu, __ATOMIC_ACQUIRE)];
+
+    __atomic_store_n(&v->runnable, true, __ATOMIC_SEQ_CST);
+    if (p)
+        poke_cpu(p);                    /* an idle CPU looks at its list again */
+}
+
 void sched_remove(struct vcpu *v)
 {
     unsigned long flags;

@@ -96,7 +96,12 @@ struct domain {
     void *platform;                     /* its IOAPIC, PIC and PIT (hv/vplatform.c) */
     unsigned int weight;                /* its share of a contended CPU (SCHED_WEIGHT_DEFAULT) */
     uint8_t *io_intercept;              /* ports that exit (a bit each, 12 KiB); NULL: all */
+    char *console_ring;                 /* the last DOMAIN_CONSOLE_RING bytes of its console */
+    uint64_t console_pos;               /* bytes it ever wrote there */
+    spinlock_t console_lock;
 };
+
+#define DOMAIN_CONSOLE_RING 16384
 
 struct domain_config {
     const char *name;
@@ -127,6 +132,11 @@ int domain_copy_to_guest(struct domain *d, uint64_t gpa, const void *src, size_t
 
 /* Appends one byte of guest debug output; complete lines go to the log. */
 void domain_console_putc(struct domain *d, char c);
+/*
+ * Copies up to size bytes of the domain's console from stream position *pos (or from the oldest
+ * still kept, adding what was skipped to *lost) and moves *pos past them; returns the count.
+ */
+size_t domain_console_read(struct domain *d, uint64_t *pos, char *buf, size_t size, uint64_t *lost);
 
 extern unsigned int nr_domains;
 

@@ -28,6 +28,9 @@ void sched_domain_start(struct domain *d);
 void sched_remove(struct vcpu *v);
 /* Makes v leave the guest soon to see new events (an IPI if it runs on another CPU). */
 void sched_kick(struct vcpu *v);
+/* Takes v off its CPU until sched_unpause (returns once it is not running); and back. */
+void sched_pause(struct vcpu *v);
+void sched_unpause(struct vcpu *v);
 /* An event arrived for v: unblocks it if it was halted, and makes it see the event. */
 void sched_wake(struct vcpu *v);
 /* v blocks (HLT, wait-for-SIPI) unless still_idle(v) turns false right after: no lost wake-up. */
