@@ -6,6 +6,7 @@
 #include <keel/fw_acpi.h>
 #include <keel/fw_e820.h>
 #include <keel/fw_entry32.h>
+#include <keel/fw_kboot.h>
 #include <keel/fw_linux.h>
 #include <keel/fw_multiboot.h>
 #include <keel/hvm.h>
@@ -86,82 +87,42 @@ static int boot_multiboot(struct domain *d, const struct kernel_image *k)
         .eip = mb.entry, .esp = FW_ENTRY32_GPA, .eax = FW_MB1_BOOT_MAGIC, .ebx = KBOOT_MB_INFO_GPA });
 }
 
-/* The ACPI tables for d's platform at KBOOT_ACPI_GPA. */
-static int load_acpi(struct domain *d)
+static int copy_to_domain(void *ctx, uint64_t gpa, const void *src, size_t len)
 {
-    struct fw_acpi_cfg cfg = {
-        .nr_cpus = d->nr_vcpus, .lapic_addr = VLAPIC_MMIO_BASE, .ioapic_addr = VIOAPIC_BASE,
-        .ioapic_id = (uint8_t)d->nr_vcpus, .pm_base = VPLATFORM_PM_BASE, .sci_irq = 9,
-        .hpet = true, .gpa = KBOOT_ACPI_GPA,
-    };
-    void *buf = alloc_pages(KBOOT_ACPI_ORDER);
-    long n;
-    int r;
-
-    if (!buf)
-        return -ENOMEM;
-    n = fw_acpi_build(&cfg, buf, PAGE_SIZE << KBOOT_ACPI_ORDER);
-    r = n < 0 ? (int)n : domain_copy_to_guest(d, KBOOT_ACPI_GPA, buf, (size_t)n) ? -EFAULT : 0;
-    free_pages(buf, KBOOT_ACPI_ORDER);
-    return r;
+    return domain_copy_to_guest(ctx, gpa, src, len) ? -EFAULT : 0;
 }
 
-/* A Linux bzImage through the 32-bit boot protocol. */
+/* A Linux bzImage through the 32-bit boot protocol (firmware/kboot.c does the work). */
 static int boot_linux(struct domain *d, const struct kernel_image *k)
 {
-    static struct fw_e820_entry e820[FW_LINUX_E820_MAX];       /* one domain built at a time */
-    size_t cmdline_len = k->cmdline ? strlen(k->cmdline) : 0;
-    uint64_t acpi_gpa = k->e820 ? k->rsdp_gpa : KBOOT_ACPI_GPA;
-    uint64_t kernel_gpa, initrd_gpa = 0;
-    struct fw_bzimage bz;
-    uint8_t *zero_page;
-    int n, r;
+    struct fw_acpi_cfg acpi = {
+        .nr_cpus = d->nr_vcpus, .lapic_addr = VLAPIC_MMIO_BASE, .ioapic_addr = VIOAPIC_BASE,
+        .ioapic_id = (uint8_t)d->nr_vcpus, .pm_base = VPLATFORM_PM_BASE, .sci_irq = 9,
+        .hpet = true,
+    };
+    struct fw_kboot_linux in = {
+        .image = k->image, .image_len = k->image_len, .initrd = k->initrd,
+        .initrd_len = k->initrd_len, .cmdline = k->cmdline, .ram_bytes = d->ram_bytes,
+        .acpi = &acpi, .e820 = k->e820, .nr_e820 = k->nr_e820, .rsdp_gpa = k->rsdp_gpa,
+        .load_gpa = k->load_gpa,
+    };
+    struct fw_kboot_result res;
+    int r;
 
-    if ((r = fw_bzimage_parse(k->image, k->image_len, &bz))) {
-        pr_err("d%u: not a Linux bzImage this loader can boot (%d)\n", d->id, r);
-        return r;
-    }
-    if (k->load_gpa && bz.relocatable && !(k->load_gpa & (bz.kernel_alignment - 1)))
-        bz.load_gpa = k->load_gpa;
-    kernel_gpa = fw_linux_kernel_gpa(&bz);
-    if (k->e820 && k->nr_e820 <= FW_LINUX_E820_MAX)
-        memcpy(e820, k->e820, k->nr_e820 * sizeof(*e820)), n = (int)k->nr_e820;
-    else if ((n = fw_e820_build(d->ram_bytes, e820, FW_E820_MAX_ENTRIES)) < 0)
-        return n;
-    if (kernel_gpa + (bz.init_size > bz.pm_size ? bz.init_size : bz.pm_size) > d->ram_bytes ||
-        cmdline_len >= PAGE_SIZE) {
-        pr_err("d%u: the kernel needs more memory than the domain has\n", d->id);
-        return -E2BIG;
-    }
-    if (k->initrd &&
-        (r = fw_linux_initrd_gpa(&bz, k->initrd_len, e820, (unsigned int)n, &initrd_gpa))) {
-        pr_err("d%u: no room for a %zu KiB initrd (%d)\n", d->id, k->initrd_len >> 10, r);
-        return r;
-    }
-    if ((r = load_piece(d, k->image, kernel_gpa, bz.pm_offset, bz.pm_size, bz.pm_size)) ||
-        (!k->e820 && (r = load_acpi(d))))
-        return r;
-    if ((k->initrd && domain_copy_to_guest(d, initrd_gpa, k->initrd, k->initrd_len)) ||
-        domain_copy_to_guest(d, KBOOT_CMDLINE_GPA, k->cmdline ? k->cmdline : "", cmdline_len + 1))
-        return -EFAULT;
-    if (!(zero_page = alloc_pages(0)))
+    if (!(in.scratch = alloc_pages(KBOOT_SCRATCH_ORDER)))
         return -ENOMEM;
-    r = fw_linux_boot_params(zero_page, k->image, k->image_len, &bz, KBOOT_CMDLINE_GPA,
-                             (uint32_t)cmdline_len, initrd_gpa, k->initrd ? k->initrd_len : 0,
-                             acpi_gpa, e820, (unsigned int)n);
-    if (!r && domain_copy_to_guest(d, KBOOT_ZERO_PAGE_GPA, zero_page, PAGE_SIZE))
-        r = -EFAULT;
-    free_pages(zero_page, 0);
+    r = fw_kboot_linux(&in, copy_to_domain, d, &res);
+    free_pages(in.scratch, KBOOT_SCRATCH_ORDER);
     if (r) {
-        pr_err("d%u: cannot build the boot parameters (%d)\n", d->id, r);
+        pr_err("d%u: cannot boot its Linux kernel: %s (%d)\n", d->id, res.why, r);
         return r;
     }
-    pr_info("d%u: Linux boot protocol %u.%02u, kernel %u KiB at %#llx, initrd %zu KiB at %#llx\n",
-            d->id, bz.version >> 8, bz.version & 0xff, bz.pm_size >> 10,
-            (unsigned long long)kernel_gpa, k->initrd ? k->initrd_len >> 10 : 0,
-            (unsigned long long)initrd_gpa);
-    return start_entry32(d, &(struct fw_entry32_params){
-        .eip = (uint32_t)kernel_gpa, .esp = FW_ENTRY32_GPA, .esi = KBOOT_ZERO_PAGE_GPA });
+    pr_info("d%u: Linux boot protocol %u.%02u, kernel %zu KiB at %#llx, initrd %zu KiB at %#llx\n",
+            d->id, res.version >> 8, res.version & 0xff, k->image_len >> 10,
+            (unsigned long long)res.kernel_gpa, k->initrd ? k->initrd_len >> 10 : 0,
+            (unsigned long long)res.initrd_gpa);
+    hvm->vcpu_reset(d->vcpus[0], FW_ENTRY32_GPA >> 4, 0);
+    return 0;
 }
 
 int kernel_boot_load(struct domain *d, const struct kernel_image *k)

@@ -29,10 +29,7 @@ struct kernel_image {
 
 /* Where the boot data goes in guest memory (the entry blob is at FW_ENTRY32_GPA, 0x7000). */
 #define KBOOT_MB_INFO_GPA 0x8000        /* multiboot information, up to 4 KiB */
-#define KBOOT_ZERO_PAGE_GPA 0x10000     /* Linux's boot_params */
-#define KBOOT_CMDLINE_GPA 0x20000       /* the command line, up to 4 KiB */
-#define KBOOT_ACPI_GPA 0xe0000          /* ACPI tables, RSDP first, where OSes scan for it */
-#define KBOOT_ACPI_ORDER 4              /* up to 64 KiB of them */
+#define KBOOT_SCRATCH_ORDER 5           /* firmware/kboot.c's scratch: FW_KBOOT_SCRATCH bytes */
 
 /* 0, or -ENOENT/-EINVAL (not a kernel of that kind, or a broken one), -E2BIG (it does not fit
  * the domain's memory) or -EFAULT. The reason is logged. */
