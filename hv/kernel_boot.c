@@ -15,7 +15,9 @@
 #include <keel/printk.h>
 #include <keel/string.h>
 #include <keel/vioapic.h>
+#include <keel/vdev_pmtimer.h>
 #include <keel/vplatform.h>
+#include <public/keel/domctl.h>
 
 /* Copies [offset, offset + filesz) of the image to gpa and zeroes on to memsz. */
 static int load_piece(struct domain *d, const void *image, uint64_t gpa, uint64_t offset,
@@ -86,6 +88,10 @@ static int boot_multiboot(struct domain *d, const struct kernel_image *k)
     return start_entry32(d, &(struct fw_entry32_params){
         .eip = mb.entry, .esp = FW_ENTRY32_GPA, .eax = FW_MB1_BOOT_MAGIC, .ebx = KBOOT_MB_INFO_GPA });
 }
+
+/* The toolstack describes the same platform from the public constants (toolstack/builder). */
+BUILD_BUG_ON(KEEL_PLATFORM_LAPIC != VLAPIC_MMIO_BASE || KEEL_PLATFORM_IOAPIC != VIOAPIC_BASE ||
+             KEEL_PLATFORM_PM_BASE != VPLATFORM_PM_BASE || KEEL_PLATFORM_SCI_IRQ != PMTIMER_SCI_IRQ);
 
 static int copy_to_domain(void *ctx, uint64_t gpa, const void *src, size_t len)
 {

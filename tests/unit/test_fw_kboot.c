@@ -19,49 +19,19 @@
 #include "../../firmware/acpi.c"
 #include "../../firmware/kboot.c"
 
-/* A stand-in for firmware/entry32.S: 40 bytes of code, then the parameter block. */
-__asm__(".section .rodata\n.globl fw_entry32_start, fw_entry32_params, fw_entry32_end\n"
-        "fw_entry32_start: .fill 40, 1, 0x90\nfw_entry32_params: .fill 20, 1, 0\n"
-        "fw_entry32_end:\n.previous");
+#include "fake_bzimage.h"
 
-#define SECTS 4
-#define PM_OFF ((SECTS + 1) * 512)
-#define PM_SIZE 0x2000
-#define PREF 0x1000000ull
-#define INIT_SIZE 0x400000u
 #define RAM (64ull << 20)
+#define PREF FAKE_PREF
+#define INIT_SIZE FAKE_INIT_SIZE
+#define PM_OFF FAKE_PM_OFF
+#define PM_SIZE FAKE_PM_SIZE
+#define img fake_img
 
-static uint8_t img[PM_OFF + PM_SIZE];
 static uint8_t *mem;                    /* the fake guest's RAM */
 static int copies, fail_at;
 static uint8_t scratch[FW_KBOOT_SCRATCH] __attribute__((aligned(8)));
 static const char initrd[] = "an initrd";
-
-static void put16(size_t off, uint16_t v) { img[off] = (uint8_t)v; img[off + 1] = (uint8_t)(v >> 8); }
-static void put32(size_t off, uint32_t v) { put16(off, (uint16_t)v); put16(off + 2, (uint16_t)(v >> 16)); }
-
-static void make_image(void)
-{
-    memset(img, 0, sizeof(img));
-    img[0x1f1] = SECTS;
-    put32(0x1f4, PM_SIZE / 16);
-    put16(0x1fe, 0xaa55);
-    img[0x200] = 0xeb;
-    img[0x201] = 0x26c - 0x202;
-    memcpy(img + 0x202, "HdrS", 4);
-    put16(0x206, 0x020f);
-    img[0x211] = 0x01;
-    put32(0x214, 0x100000);
-    put32(0x22c, 0x7fffffff);
-    put32(0x230, 0x200000);
-    img[0x234] = 1;
-    put16(0x236, 0x0001);
-    put32(0x238, 2047);
-    put32(0x258, (uint32_t)PREF);
-    put32(0x260, INIT_SIZE);
-    for (size_t i = PM_OFF; i < sizeof(img); i++)
-        img[i] = (uint8_t)(i * 5 + 1);
-}
 
 static int copy(void *ctx, uint64_t gpa, const void *src, size_t len)
 {
@@ -87,7 +57,7 @@ static struct fw_kboot_linux in(void)
 
 static int setup(void **state)
 {
-    make_image();
+    fake_make_bzimage();
     mem = calloc(1, RAM);
     copies = fail_at = 0;
     return mem ? 0 : -1;

@@ -18,6 +18,14 @@
 
 #define KEEL_HC_DOMCTL 17
 
+/* The virtual platform of every domain the toolstack creates, for the tables it describes it in:
+ * local APICs (vCPU n has APIC ID n), one IOAPIC (ID = number of vCPUs), the ACPI PM block with
+ * its SCI on ISA IRQ 9, and an HPET at 0xFED00000. */
+#define KEEL_PLATFORM_LAPIC 0xfee00000u
+#define KEEL_PLATFORM_IOAPIC 0xfec00000u
+#define KEEL_PLATFORM_PM_BASE 0xb000u
+#define KEEL_PLATFORM_SCI_IRQ 9
+
 enum keel_domctl_cmd {
     KEEL_DOMCTL_CREATE = 0,     /* struct keel_domctl_create */
     KEEL_DOMCTL_POPULATE,       /* struct keel_domctl_populate */
