@@ -58,11 +58,12 @@ FUZZ_TIME ?= 600
 
 # The Linux test guest (tests/linux/): built by `make linux-kit` and before the tests.
 include tests/linux/linux.mk
+include toolstack/builder/builder.mk
 
 .PHONY: all deps run debug test test-quick unit bench fuzz clean linux-kit
 # `make` alone builds everything: fuzz.mk, included above, defines the first target.
 .DEFAULT_GOAL := all
-all: $(BUILD)/keel.elf $(ISOS) $(UNIT_BINS) $(FW_TOOLS) $(FUZZ_BINS)
+all: $(BUILD)/keel.elf $(ISOS) $(UNIT_BINS) $(FW_TOOLS) $(FUZZ_BINS) $(TS_BUILD)/libkeelfw.a $(TS_BUILD)/libkeelbuild.a
 
 deps:
 	$(Q)scripts/deps.sh
