@@ -13,7 +13,7 @@ $(TS_BUILD)/obj/%.o: %.c
 
 $(TS_BUILD)/obj/firmware/entry32.o: firmware/entry32.S
 	@mkdir -p $(dir $@)
-	$(Q)$(HOSTCC) -D__ASSEMBLY__ -Ifirmware/include -Ihv/include -c $< -o $@
+	$(Q)$(HOSTCC) -D__ASSEMBLY__ -Ifirmware/include -Ihv/include -Wa,--noexecstack -c $< -o $@
 
 $(TS_BUILD)/libkeelfw.a: $(KEELFW_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
