@@ -220,12 +220,19 @@ static int load_kernel(struct domain *d, const struct boot_info *bi, const struc
     return kernel_boot_load(d, &k);
 }
 
-/* The loader's modules are copied into dom0 now; their memory joins the pool. */
+/* dom0's kernel and initramfs are copied into dom0 now: their memory joins the pool (test
+ * guests' modules stay; the test runner loads them later). */
 static void free_modules(const struct boot_info *bi)
 {
-    for (unsigned int i = 0; i < bi->nr_mods; i++) {
-        uint64_t s = ALIGN_UP(bi->mods[i].start, PAGE_SIZE), e = ALIGN_DOWN(bi->mods[i].end, PAGE_SIZE);
+    const struct boot_module *mods[2] = { find_module(bi, DOM0_KERNEL_MODULE),
+                                          find_module(bi, DOM0_INITRD_MODULE) };
 
+    for (unsigned int i = 0; i < 2; i++) {
+        uint64_t s, e;
+
+        if (!mods[i])
+            continue;
+        s = ALIGN_UP(mods[i]->start, PAGE_SIZE), e = ALIGN_DOWN(mods[i]->end, PAGE_SIZE);
         if (e > s && !in_dom0_ram(s, e))
             frame_add_range(s >> PAGE_SHIFT, (e - s) >> PAGE_SHIFT);
     }
@@ -366,13 +373,13 @@ __noreturn void dom0_build_and_run(const struct boot_info *bi, void (*beside)(vo
 {
     dom0 = build(bi);
     free_modules(bi);
+    iface_init();
     for (unsigned int i = 1; i < dom0->nr_vcpus; i++)
         sched_defer_to(i, run_other_vcpu);
     if (beside)
         sched_defer_to(first_other_cpu(), beside);
     pr_info("dom0: %llu MiB in %u ranges, CPUs 0-%u, starting\n",
             (unsigned long long)(dom0_layout.bytes >> 20), dom0_layout.nr_ranges, dom0->nr_vcpus - 1);
-    iface_init();
     hand_over_cpu();
     dom0->state = DOMAIN_RUNNING;
     run_vcpu(dom0->vcpus[0]);

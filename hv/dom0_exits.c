@@ -69,6 +69,15 @@ static bool logical_match(unsigned int cpu, uint32_t dest)
     return (dest >> 4) == (id >> 4) && (dest & id & 0xf);       /* cluster */
 }
 
+int dom0_msi_cpu(uint32_t dest, bool logical)
+{
+    for (unsigned int i = 0; i < 64; i++)
+        if (cpu_is_dom0(i) && cpus[i] &&
+            (logical ? logical_match(i, dest) : dest == cpus[i]->apic_id))
+            return (int)i;
+    return -1;
+}
+
 /* dom0's CPUs that the ICR's destination names. */
 static uint64_t icr_targets(uint32_t lo, uint32_t hi)
 {

@@ -1,5 +1,8 @@
 /* Domain life: creation with RAM and vCPUs, stopping, destruction, and guest debug output. */
 #include <keel/console.h>
+#include <keel/dom0.h>
+#include <keel/evtchn.h>
+#include <keel/foreign.h>
 #include <keel/domain.h>
 #include <keel/guest_mem.h>
 #include <keel/heap.h>
@@ -10,6 +13,7 @@
 #include <keel/string.h>
 #include <keel/vplatform.h>
 #include <public/keel/abi.h>
+#include <public/keel/hypercall.h>
 
 #include <keel/gprs_asm.h>
 
@@ -21,6 +25,114 @@ BUILD_BUG_ON(offsetof(struct guest_gprs, rax) != G_RAX || offsetof(struct guest_
 
 unsigned int nr_domains;
 static unsigned int next_domain_id = 1;
+
+/* Every live domain, for lookups by ID or name (hypercalls). A lookup takes a reference; destroy
+ * takes the domain out of the table first, then waits for the references to go. */
+static struct domain *table[MAX_DOMAINS];
+static spinlock_t table_lock;
+
+static bool table_add(struct domain *d)
+{
+    unsigned long flags = spin_lock_irqsave(&table_lock);
+    bool added = false;
+
+    for (unsigned int i = 0; i < MAX_DOMAINS && !added; i++)
+        if (!table[i])
+            table[i] = d, added = true;
+    spin_unlock_irqrestore(&table_lock, flags);
+    return added;
+}
+
+static void table_remove(struct domain *d)
+{
+    unsigned long flags = spin_lock_irqsave(&table_lock);
+
+    for (unsigned int i = 0; i < MAX_DOMAINS; i++)
+        if (table[i] == d)
+            table[i] = NULL;
+    spin_unlock_irqrestore(&table_lock, flags);
+    while (__atomic_load_n(&d->refs, __ATOMIC_ACQUIRE))
+        cpu_relax();
+}
+
+struct domain *domain_get(unsigned int id)
+{
+    unsigned long flags = spin_lock_irqsave(&table_lock);
+    struct domain *d = NULL;
+
+    for (unsigned int i = 0; i < MAX_DOMAINS && !d; i++)
+        if (table[i] && table[i]->id == id)
+            d = table[i];
+    if (d)
+        __atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);
+    spin_unlock_irqrestore(&table_lock, flags);
+    return d;
+}
+
+uint64_t domains_ram_bytes(void)
+{
+    unsigned long flags = spin_lock_irqsave(&table_lock);
+    uint64_t pages = 0;
+
+    for (unsigned int i = 0; i < MAX_DOMAINS; i++)
+        if (table[i])
+            pages += table[i]->pages;
+    spin_unlock_irqrestore(&table_lock, flags);
+    return pages << PAGE_SHIFT;
+}
+
+void domain_fill_info(struct domain *d, struct keel_domain_info *info)
+{
+    memset(info, 0, sizeof(*info));
+    info->domid = d->id;
+    info->state = d->state;
+    info->nr_vcpus = d->nr_vcpus;
+    info->flags = (d->flags & DOMF_PRIVILEGED) ? KEEL_DOMINFO_PRIVILEGED : 0;
+    info->mem_bytes = (d->flags & DOMF_PRIVILEGED) ? dom0_layout.bytes : d->pages << PAGE_SHIFT;
+    info->cpu_ns = sched_domain_runtime(d);
+    info->cpus = d->nr_vcpus ? d->vcpus[0]->affinity : 0;
+    info->shutdown_code = d->shutdown_code;
+    snprintf(info->name, sizeof(info->name), "%s", d->name);
+    snprintf(info->reason, sizeof(info->reason), "%s", d->reason);
+}
+
+void domain_put(struct domain *d)
+{
+    __atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);
+}
+
+bool domain_name_taken(const char *name)
+{
+    unsigned long flags = spin_lock_irqsave(&table_lock);
+    bool taken = false;
+
+    for (unsigned int i = 0; i < MAX_DOMAINS && !taken; i++)
+        taken = table[i] && !strcmp(table[i]->name, name);
+    spin_unlock_irqrestore(&table_lock, flags);
+    return taken;
+}
+
+unsigned int domain_list(uint32_t *ids, unsigned int max)
+{
+    unsigned long flags = spin_lock_irqsave(&table_lock);
+    unsigned int n = 0;
+
+    for (unsigned int i = 0; i < MAX_DOMAINS; i++) {
+        if (!table[i])
+            continue;
+        if (n < max)
+            ids[n] = table[i]->id;
+        n++;
+    }
+    spin_unlock_irqrestore(&table_lock, flags);
+    for (unsigned int i = 1; i < MIN(n, max); i++)       /* ascending, as the ABI says */
+        for (unsigned int j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
+            uint32_t t = ids[j];
+
+            ids[j] = ids[j - 1], ids[j - 1] = t;
+        }
+    return n;
+}
 
 static const char *const state_names[] = {
     [DOMAIN_CREATED] = "created", [DOMAIN_RUNNING] = "running", [DOMAIN_PAUSED] = "paused",
@@ -191,6 +303,12 @@ struct domain *domain_create(const struct domain_config *cfg, int *err)
         domain_destroy(d);
         return NULL;
     }
+    if (!table_add(d)) {
+        *err = -ENOSPC;
+        pr_err("d%u (%s): creation failed: already %u domains\n", d->id, d->name, MAX_DOMAINS);
+        domain_destroy(d);
+        return NULL;
+    }
     d->live = true;
     nr_domains++;
     pr_info("d%u (%s): created, %llu MiB RAM, %u vCPU%s\n", d->id, d->name,
@@ -225,10 +343,14 @@ void domain_start(struct domain *d)
 
 void domain_destroy(struct domain *d)
 {
-    if (d->live)
+    if (d->live) {
+        table_remove(d);
         nr_domains--;
+    }
     console_unfocus(d);
     d->state = DOMAIN_DYING;
+    evtchn_destroy(d);
+    foreign_domain_gone(d);
     timer_cancel(&d->watchdog);
     for (unsigned int i = 0; i < d->nr_vcpus; i++)
         sched_remove(d->vcpus[i]);

@@ -3,6 +3,7 @@
  * exit (the guest resumes), leaves the vCPU halted, or fails the domain with a logged reason.
  */
 #include <keel/exits.h>
+#include <keel/hypercall.h>
 #include <keel/guest_mem.h>
 #include <keel/hvm.h>
 #include <keel/percpu.h>
@@ -158,49 +159,10 @@ bool vcpu_prepare_entry(struct vcpu *v)
     return true;
 }
 
-static int64_t hypercall(struct vcpu *v, uint64_t nr, uint64_t a0, uint64_t a1)
-{
-    switch (nr) {
-    case KEEL_HC_VERSION:
-        return KEEL_ABI_VERSION;
-    case KEEL_HC_SHUTDOWN:
-        domain_shutdown(v->domain, (int)a0, (int)a1);
-        return 0;
-    case KEEL_HC_NOP:
-        return 0;
-    case KEEL_HC_RUNTIME:
-        if (a0 > 1)
-            return -EINVAL;
-        return (int64_t)(a0 ? sched_vcpu_runtime(v) : sched_domain_runtime(v->domain)) & INT64_MAX;
-    case KEEL_HC_TEST_WHERE:
-        if (!(v->domain->flags & DOMF_TEST_DEVICES))
-            return -ENOSYS;
-        return this_cpu()->id | (int64_t)nr_cpus_online << 16;
-    case KEEL_HC_TEST_FAILED:
-        if (!(v->domain->flags & DOMF_TEST_DEVICES))
-            return -ENOSYS;
-        vcpu_dump(v, "a failed check");
-        return 0;
-    case KEEL_HC_TEST_NMI:
-        if (!(v->domain->flags & DOMF_TEST_DEVICES))
-            return -ENOSYS;
-        v->pending_nmi = true;
-        return 0;
-    case KEEL_HC_TEST_IRQ:
-        if (!(v->domain->flags & DOMF_TEST_DEVICES))
-            return -ENOSYS;
-        if (a0 < 32 || a0 > 255)
-            return -EINVAL;
-        v->pending_irq = (int)a0;
-        return 0;
-    default:
-        return -ENOSYS;
-    }
-}
-
 static void handle_hypercall(struct vcpu *v, struct vm_exit *e)
 {
     struct vcpu_state st;
+    uint64_t mask, nr = v->gprs.rax, args[5];
 
     hvm->get_state(v, &st);
     if (!exit_skip_insn(v, e))
@@ -209,7 +171,10 @@ static void handle_hypercall(struct vcpu *v, struct vm_exit *e)
         v->gprs.rax = (uint64_t)-EPERM;
         return;
     }
-    v->gprs.rax = (uint64_t)hypercall(v, v->gprs.rax, v->gprs.rdi, v->gprs.rsi);
+    mask = vcpu_cpu_mode(&st) == X86_MODE_64 ? ~0ULL : 0xffffffffULL;
+    args[0] = v->gprs.rdi & mask, args[1] = v->gprs.rsi & mask, args[2] = v->gprs.rdx & mask;
+    args[3] = v->gprs.r10 & mask, args[4] = v->gprs.r8 & mask;
+    v->gprs.rax = (uint64_t)hypercall_dispatch(v, nr & mask, args);
 }
 
 static void handle_shutdown(struct vcpu *v, struct vm_exit *e)

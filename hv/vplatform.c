@@ -491,6 +491,20 @@ static void ioapic_deliver(void *ctx, uint32_t dest, bool logical, uint8_t mode,
     }
 }
 
+bool vplatform_raise(struct vcpu *v, uint8_t vector)
+{
+    struct vcpu_platform *p = plat(v);
+    unsigned long flags;
+
+    if (!p || vector < 32)
+        return false;
+    flags = spin_lock_irqsave(&p->lock);
+    vlapic_accept(&p->lapic, 0, vector, false);     /* fixed, edge */
+    spin_unlock_irqrestore(&p->lock, flags);
+    wake(v);
+    return true;
+}
+
 /* An ISA interrupt line (called with the domain lock held). */
 static void isa_set_irq(void *ctx, unsigned int line, bool level)
 {

@@ -145,6 +145,7 @@ static void add_free_range(struct range r, void *arg)
 /* dom0's low memory: below the hypervisor's start-up page for other CPUs, which stays free. */
 #define DOM0_LOW_START 0x1000
 #define DOM0_LOW_END 0x80000
+#define HV_KEEP_MIN MiB(64)             /* never given to dom0: page tables, the heap, domains */
 
 static void dom0_add_range(uint64_t start, uint64_t end)
 {
@@ -190,8 +191,18 @@ static void carve_dom0(const struct boot_info *bi)
     struct range pick[2] = { { 0, 0 }, { 0, 0 } };
     uint64_t want;
 
+    uint64_t ram_bytes, keep;
+
+    ram_top(bi, &ram_bytes);
+    keep = MAX(HV_KEEP_MIN, ram_bytes / 8);     /* the hypervisor's own memory, at least */
     for_each_free_range(bi, take_low_piece, NULL);
     want = opts.dom0_mem > dom0_layout.bytes ? ALIGN_UP(opts.dom0_mem - dom0_layout.bytes, MiB(2)) : 0;
+    if (want + keep > ram_bytes) {
+        want = ram_bytes > keep + MiB(64) ? ALIGN_DOWN(ram_bytes - keep, MiB(2)) : MiB(64);
+        pr_warn("dom0: dom0_mem=%llu MiB leaves the hypervisor too little of %llu MiB: dom0 gets "
+                "%llu MiB\n", (unsigned long long)(opts.dom0_mem >> 20),
+                (unsigned long long)(ram_bytes >> 20), (unsigned long long)(want >> 20));
+    }
     pick[1].start = want;
     for_each_free_range(bi, pick_high_piece, pick);
     if (pick[0].end - pick[0].start > want)

@@ -45,6 +45,9 @@ int dom0_mmio(struct vcpu *v, uint64_t gpa, void *buf, unsigned int size, bool w
 int dom0_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 int dom0_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 void dom0_prepare_entry(struct vcpu *v);
+/* The first of dom0's CPUs that an interrupt message for dest (logical: as dom0 set its APICs'
+ * logical IDs) reaches, or -1. */
+int dom0_msi_cpu(uint32_t dest, bool logical);
 /* dom0 sent INIT (init) or a SIPI with vector to one of its other vCPUs. */
 void dom0_start_vcpu(struct vcpu *v, bool init, uint8_t vector);
 

@@ -26,6 +26,7 @@ enum domain_state {
 #define DOMF_CONSOLE_INPUT (1u << 2)  /* takes the console focus when started (console.h) */
 #define DOMF_CONSOLE_RAW (1u << 3)    /* its COM1 output goes to the console as it is, unprefixed */
 #define DOMF_PRIVILEGED (1u << 4)     /* dom0: ID 0, RAM and devices mapped by hv/dom0.c */
+#define DOMF_TOOLSTACK (1u << 5)      /* created by the toolstack: it may pause, destroy... it */
 
 /* Guest general-purpose registers the world switch saves and loads (RSP and RIP live in the
  * backend's control structure, and on AMD so does RAX). Order: the ModRM register numbers. */
@@ -99,9 +100,14 @@ struct domain {
     char *console_ring;                 /* the last DOMAIN_CONSOLE_RING bytes of its console */
     uint64_t console_pos;               /* bytes it ever wrote there */
     spinlock_t console_lock;
+    unsigned int refs;                  /* domain_get references (hypercalls at work on it) */
+    uint64_t max_pages;                 /* toolstack domains: RAM it may be given */
+    bool destroying;                    /* a DESTROY has begun */
+    void *evtchn;                       /* its event-channel ports (hv/evtchn.c) */
 };
 
 #define DOMAIN_CONSOLE_RING 16384
+#define MAX_DOMAINS 256
 
 struct domain_config {
     const char *name;
@@ -139,5 +145,17 @@ void domain_console_putc(struct domain *d, char c);
 size_t domain_console_read(struct domain *d, uint64_t *pos, char *buf, size_t size, uint64_t *lost);
 
 extern unsigned int nr_domains;
+
+/* The live domain with that ID, with a reference (domain_put it), or NULL. */
+struct domain *domain_get(unsigned int id);
+void domain_put(struct domain *d);
+bool domain_name_taken(const char *name);
+/* RAM accounted to every live domain but dom0 (whose RAM is set aside at boot). */
+uint64_t domains_ram_bytes(void);
+struct keel_domain_info;
+/* The public view of d (KEEL_HC_DOMAIN_INFO). */
+void domain_fill_info(struct domain *d, struct keel_domain_info *info);
+/* Fills ids (up to max) with every live domain's ID, ascending; returns how many there are. */
+unsigned int domain_list(uint32_t *ids, unsigned int max);
 
 #endif

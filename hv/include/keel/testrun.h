@@ -15,6 +15,6 @@
 /* Reads the guest modules; returns how many there are (0: nothing to run). */
 unsigned int testrun_collect(const struct boot_info *bi);
 /* Runs them all and prints one line per guest and a summary; true if every one passed. */
-bool testrun_run_all(void);
+bool testrun_run_all(bool check_memory);
 
 #endif

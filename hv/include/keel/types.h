@@ -39,6 +39,7 @@ typedef uint64_t vaddr_t;   /* a hypervisor-virtual address */
 /* errno values returned as -E... by hypervisor functions. */
 #define EPERM 1
 #define ENOENT 2
+#define ESRCH 3
 #define EIO 5
 #define E2BIG 7
 #define EAGAIN 11
@@ -51,7 +52,9 @@ typedef uint64_t vaddr_t;   /* a hypervisor-virtual address */
 #define EINVAL 22
 #define ENOSPC 28
 #define ERANGE 34
+#define ENAMETOOLONG 36
 #define ENOSYS 38
+#define ENOTCONN 107
 #define ETIMEDOUT 110
 
 #endif

@@ -40,6 +40,9 @@ void vplatform_ack(struct vcpu *v, uint8_t vector);
 /* Bytes typed for the domain's COM1: returns how many its receiver took (the caller keeps the
  * rest for later). */
 size_t vplatform_uart_input(struct domain *d, const uint8_t *buf, size_t len);
+/* An edge interrupt with vector (32-255) at v's local APIC, as if an MSI sent it; false if v has
+ * no virtual platform. */
+bool vplatform_raise(struct vcpu *v, uint8_t vector);
 /* Presses the domain's ACPI power button; false if it has no virtual platform. */
 bool vplatform_power_button(struct domain *d);
 /* Takes NMI, INIT and SIPI from v's local APIC; false while v waits for a SIPI (it blocks). */
