@@ -59,8 +59,9 @@ FUZZ_TIME ?= 600
 # The Linux test guest (tests/linux/): built by `make linux-kit` and before the tests.
 include tests/linux/linux.mk
 include toolstack/builder/builder.mk
+include toolstack/dom0/dom0.mk
 
-.PHONY: all deps run debug test test-quick unit bench fuzz clean linux-kit
+.PHONY: all deps run debug test test-quick unit bench fuzz clean linux-kit dom0-kit
 # `make` alone builds everything: fuzz.mk, included above, defines the first target.
 .DEFAULT_GOAL := all
 all: $(BUILD)/keel.elf $(ISOS) $(UNIT_BINS) $(FW_TOOLS) $(FUZZ_BINS) $(TS_BUILD)/libkeelfw.a $(TS_BUILD)/libkeelbuild.a
@@ -140,16 +141,16 @@ $(BUILD)/fw/fw_bzimage_info: tests/unit/fw_bzimage_info.c
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) $< -o $@
 
 # --- running ---------------------------------------------------------------------------------
-run: deps all linux-kit
-	$(Q)scripts/run-qemu.sh $(BUILD)/iso/linux-run.iso
+run: deps all linux-kit dom0-kit
+	$(Q)scripts/run-qemu.sh --dom0 $(BUILD)/run/keel.log $(BUILD)/iso/dom0-run.iso
 
 debug: deps all
 	$(Q)scripts/run-qemu.sh --debug $(BUILD)/keel.iso
 
-test: deps all linux-kit
+test: deps all linux-kit dom0-kit
 	$(Q)$(PYTHON) tests/run.py --build $(BUILD)
 
-test-quick: deps all linux-kit
+test-quick: deps all linux-kit dom0-kit
 	$(Q)$(PYTHON) tests/run.py --build $(BUILD) --quick
 
 unit: $(UNIT_BINS)
@@ -158,7 +159,7 @@ unit: $(UNIT_BINS)
 fuzz: deps all
 	$(Q)$(PYTHON) tests/run.py --build $(BUILD) --only fuzz --fuzz-seconds $(FUZZ_TIME)
 
-bench: deps all linux-kit
+bench: deps all linux-kit dom0-kit
 	$(Q)$(PYTHON) bench/run.py --build $(BUILD)
 
 clean:

@@ -6,7 +6,7 @@ set -eu
 PACKAGES="build-essential binutils make git python3 python3-pytest python3-pexpect
   grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools
   qemu-system-x86 ovmf seabios bochs bochsbios vgabios
-  libcmocka-dev clang libclang-rt-14-dev acpica-tools"
+  libcmocka-dev clang libclang-rt-14-dev acpica-tools xz-utils cpio libc6-dev"
 
 missing=""
 for p in $PACKAGES; do

@@ -7,7 +7,7 @@
 #include "guest.h"
 #include <keel/hypercall.h>
 
-#define UPCALL_VECTOR 0x48
+#define UPCALL_VECTOR 0x2c         /* the library's IDT has vectors 0-47 */
 #define ROUNDS 20
 #define BIND_WAIT_MS 900000         /* dom0 boots first: up to 15 minutes under TCG */
 #define ANSWER_WAIT_MS 30000
@@ -71,10 +71,11 @@ void guest_main(const struct keel_start_info *si)
 {
     struct keel_evtchn_upcall up = { .vcpu = 0, .vector = UPCALL_VECTOR };
     struct keel_evtchn_alloc_unbound au = { .remote_dom = KEEL_DOM0 };
-    struct keel_evtchn_port send;
+    struct keel_evtchn_port send = { 0 };
     unsigned int answered = 0, right_port = 0;
     long r;
 
+    guest_apic_enable();                /* upcalls arrive at the local APIC */
     guest_idt_set_handler(UPCALL_VECTOR, upcall_stub);
     r = evtchn(KEEL_EVTCHN_SET_UPCALL, &up);
     report(r == 0, "evtchn-peer-upcall-set", "SET_UPCALL returned %ld", r);
@@ -88,7 +89,12 @@ void guest_main(const struct keel_start_info *si)
         return;
     send.port = au.port;
     for (unsigned int i = 1; i <= ROUNDS; i++) {
-        if (evtchn(KEEL_EVTCHN_SEND, &send) || !wait_for(upcalls_reach, i, ANSWER_WAIT_MS))
+        r = evtchn(KEEL_EVTCHN_SEND, &send);
+        if (r) {
+            report(false, "evtchn-peer-send", "SEND on port %u returned %ld", send.port, r);
+            break;
+        }
+        if (!wait_for(upcalls_reach, i, ANSWER_WAIT_MS))
             break;
         answered++;
         right_port += only_port_pending(au.port);
