@@ -3,7 +3,8 @@
 # Builds dom0's image from Debian's packages, next to the Linux kit in LINUX_DIR (its kernel):
 #   OUT_DIR/keel.ko      the driver, built against linux-headers of the kit's kernel version
 #   OUT_DIR/initrd.gz    busybox, the kernel's NIC and disk drivers, keel.ko, the toolstack
-#                        (keel, keel-evtchn-echo), xz, and toolstack/dom0/init as /init
+#                        (keel; keel-evtchn-echo and keel-peek for the tests), xz, and
+#                        toolstack/dom0/init as /init
 #   OUT_DIR/disk.img     8 MiB whose first sector holds "KEEL-DISK-MARKER" (the system test's disk)
 #   OUT_DIR/VERSION      the packages used
 # The headers are unpacked under OUT_DIR/headers; nothing is installed on the build machine.
@@ -63,8 +64,10 @@ dpkg-deb --fsys-tarfile "$bbdeb" | tar -x -C "$work/root" ./bin/busybox
 ts="-std=gnu11 -O2 -Wall -Wextra -Werror -Wno-unused-parameter -I$root/hv/include/public -static"
 gcc $ts -o "$work/keel" "$root/toolstack/cli/keel.c" "$root/toolstack/cli/info.c" \
     "$root/toolstack/lib/libkeel.c" || die "building keel failed"
-gcc $ts -o "$work/keel-evtchn-echo" "$root/tests/dom0/evtchn-echo.c" "$root/toolstack/lib/libkeel.c" ||
-    die "building keel-evtchn-echo failed"
+for t in evtchn-echo peek; do
+    gcc $ts -o "$work/keel-$t" "$root/tests/dom0/$t.c" "$root/toolstack/lib/libkeel.c" ||
+        die "building keel-$t failed"
+done
 xz=$(command -v xz) || die "xz is not installed (package xz-utils)"
 
 spec=$work/spec
@@ -80,6 +83,7 @@ spec=$work/spec
     echo "file /usr/share/udhcpc/default.script $root/toolstack/dom0/udhcpc.script 755"
     echo "file /usr/bin/keel $work/keel 755"
     echo "file /usr/bin/keel-evtchn-echo $work/keel-evtchn-echo 755"
+    echo "file /usr/bin/keel-peek $work/keel-peek 755"
     echo "file /usr/bin/xz $xz 755"
     echo "file /lib/modules/$release/keel.ko $out/keel.ko 644"
     for m in $mods; do

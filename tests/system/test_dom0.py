@@ -8,6 +8,7 @@ The ISO's dom0 command line has iomem=relaxed, so that Linux itself lets /dev/me
 hypervisor's memory: what stops it there is dom0's p2m, which is what is tested."""
 import os
 import re
+import time
 
 import pexpect
 import pytest
@@ -80,6 +81,34 @@ def test_dom0_network_by_dhcp(dom0):
 def test_dom0_disk_is_readable(dom0):
     out = dom0.run("dd if=/dev/vda bs=512 count=1 2>/dev/null | grep -c " + MARKER)
     assert out.strip() == "1", out
+
+
+def peer_port():
+    m = re.search(r"evtchn-peer: domain (\d+) port (\d+)", hv_log())
+    assert m, "the evtchn-peer guest did not print its port:\n" + hv_log()[-2000:]
+    return int(m.group(1)), int(m.group(2))
+
+
+def test_dom0_maps_a_guest_frame(dom0):
+    """keel-peek maps the evtchn-peer guest's frame at 0x10000 (where its image was loaded) and
+    must read the image's first bytes; a frame that is not the guest's RAM must be refused."""
+    domid, _ = peer_port()
+    with open(image("guests/evtchn-peer.bin"), "rb") as f:
+        want = f.read(16).hex()
+    assert dom0.run(f"keel-peek {domid} 0x10 16").strip() == want
+    out = dom0.run(f"keel-peek {domid} 0x7fffff 16; echo rc=$?")
+    assert "rc=1" in out and "Invalid argument" in out, out
+
+
+def test_dom0_event_channels_both_ways(dom0):
+    """The evtchn-peer guest sends 20 events to dom0's keel-evtchn-echo, which answers each."""
+    domid, port = peer_port()
+    out = dom0.run(f"keel-evtchn-echo {domid} {port} 20", timeout=300)
+    assert "evtchn-echo: 20 events echoed" in out, out
+    deadline = time.monotonic() + 120
+    while "guest-test: " not in hv_log() and time.monotonic() < deadline:
+        time.sleep(1)
+    assert "guest-test: PASS evtchn-peer" in hv_log(), hv_log()[-3000:]
 
 
 def test_dom0_cannot_reach_hypervisor_memory(dom0):
