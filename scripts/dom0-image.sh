@@ -61,7 +61,7 @@ done
 dpkg-deb --fsys-tarfile "$bbdeb" | tar -x -C "$work/root" ./bin/busybox
 
 # The toolstack (static: dom0 has no libc of its own), and xz with its libraries (for `make bench`).
-ts="-std=gnu11 -O2 -Wall -Wextra -Werror -Wno-unused-parameter -I$root/hv/include/public -static"
+ts="-std=gnu11 -O2 -Wall -Wextra -Werror -Wno-unused-parameter -I$root/hv/include -static"
 gcc $ts -o "$work/keel" "$root/toolstack/cli/keel.c" "$root/toolstack/cli/info.c" \
     "$root/toolstack/lib/libkeel.c" || die "building keel failed"
 for t in evtchn-echo peek; do

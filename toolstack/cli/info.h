@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include <keel/hypercall.h>
+#include <public/keel/hypercall.h>
 
 /* "0", "0-3", "0,2-3": the CPUs in mask; "none" for 0. */
 void keel_format_cpus(uint64_t mask, char *buf, size_t size);

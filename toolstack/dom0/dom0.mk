@@ -9,7 +9,7 @@ DOM0_ISOS := $(BUILD)/iso/dom0-qemu.iso $(BUILD)/iso/dom0-run.iso
 DOM0_CMDLINE := console=com1,115200 loglvl=info dom0_mem=1G dom0_vcpus=1
 
 $(DOM0_KIT) &: $(DOM0_SRCS) $(LINUX_KIT)
-	$(Q)PYTHON=$(PYTHON) scripts/dom0-image.sh $(DOM0_DIR) $(LINUX_DIR)
+	+$(Q)PYTHON=$(PYTHON) scripts/dom0-image.sh $(DOM0_DIR) $(LINUX_DIR)
 
 # For tests/system/test_dom0.py: the machine ends when dom0 does; /dev/mem may try the
 # hypervisor's memory (iomem=relaxed); the evtchn-peer guest runs beside dom0.

@@ -8,7 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <keel/keel_dev.h>
+#include <public/keel/keel_dev.h>
 
 #include "libkeel.h"
 

@@ -8,9 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <keel/abi.h>
-#include <keel/domctl.h>
-#include <keel/hypercall.h>
+#include <public/keel/abi.h>
+#include <public/keel/domctl.h>
+#include <public/keel/hypercall.h>
 
 struct keel;
 

@@ -39,6 +39,16 @@ static inline bool spin_is_locked(const spinlock_t *l)
     return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) != __atomic_load_n(&l->next, __ATOMIC_RELAXED);
 }
 
+#ifdef KEEL_UNIT_TEST                   /* host unit tests: no interrupts to turn off */
+static inline unsigned long local_irq_save(void)
+{
+    return 0;
+}
+
+static inline void local_irq_restore(unsigned long flags)
+{
+}
+#else
 static inline unsigned long local_irq_save(void)
 {
     unsigned long flags;
@@ -51,6 +61,7 @@ static inline void local_irq_restore(unsigned long flags)
 {
     __asm__ volatile("pushq %0; popfq" :: "r"(flags) : "memory", "cc");
 }
+#endif
 
 static inline unsigned long spin_lock_irqsave(spinlock_t *l)
 {
