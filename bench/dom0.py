@@ -44,8 +44,11 @@ def run_once(under_keel):
     try:
         boot = session.wait_ready(timeout=900)
         out = session.run(WORKLOAD, timeout=900)
-        m = re.search(r"KEEL-WORK (\d+\.\d+) (\d+\.\d+)", out)
-        return boot, (float(m.group(2)) - float(m.group(1))) if m else None
+        m = re.search(r"^(\d+)\s*\nKEEL-WORK (\d+\.\d+) (\d+\.\d+)", out, re.M)
+        if not m or int(m.group(1)) < 100000:
+            print(f"  (the workload did not run: {out.strip()[-200:]!r})")
+            return boot, None
+        return boot, float(m.group(3)) - float(m.group(2))
     except AssertionError as e:
         print(f"  (dom0 run failed: {str(e).splitlines()[0]})")
         return None, None

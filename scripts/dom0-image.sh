@@ -91,6 +91,7 @@ spec=$work/spec
     done
     ldd "$xz" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/lib64\/[^ ]*\) .*/\1/p' |
         while read -r lib; do
+            echo "dir $(dirname "$lib") 755"
             echo "file $lib $(readlink -f "$lib") 755"
         done
 } > "$spec"
