@@ -250,7 +250,10 @@ static void reset_cache_state(struct domain *d)
 
 static bool config_ok(const struct domain_config *cfg)
 {
-    return cfg->nr_vcpus && cfg->nr_vcpus <= DOMAIN_MAX_VCPUS && cfg->ram_bytes >= MiB(1) &&
+    bool ram_later = cfg->flags & DOMF_TOOLSTACK;       /* its RAM comes with POPULATE */
+
+    return cfg->nr_vcpus && cfg->nr_vcpus <= DOMAIN_MAX_VCPUS &&
+           (cfg->ram_bytes >= MiB(1) || (ram_later && !cfg->ram_bytes)) &&
            !(cfg->ram_bytes & (PAGE_SIZE - 1)) && cfg->ram_bytes <= GiB(3) &&
            cfg->weight <= SCHED_WEIGHT_MAX && (!cfg->affinity || (cfg->affinity & sched_online_mask()));
 }

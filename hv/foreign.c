@@ -12,6 +12,7 @@
 #include <keel/spinlock.h>
 
 #define FOREIGN_MAX 65536               /* mappings at once: 256 MiB of another domain's RAM */
+#define FOREIGN_SLOTS (2 * FOREIGN_MAX)  /* an open-addressing table by dom0 gfn, half full at most */
 
 struct mapping {
     uint64_t dom0_gfn;
@@ -24,20 +25,50 @@ static struct mapping *maps;
 static unsigned int nr_used;
 static spinlock_t lock;
 
+static unsigned int home(uint64_t dom0_gfn)
+{
+    return (unsigned int)((dom0_gfn * 0x9e3779b97f4a7c15ull) >> 47) & (FOREIGN_SLOTS - 1);
+}
+
 static struct mapping *find(uint64_t dom0_gfn)
 {
-    for (unsigned int i = 0; i < FOREIGN_MAX; i++)
-        if (maps[i].used && maps[i].dom0_gfn == dom0_gfn)
+    for (unsigned int i = home(dom0_gfn); maps[i].used; i = (i + 1) & (FOREIGN_SLOTS - 1))
+        if (maps[i].dom0_gfn == dom0_gfn)
             return &maps[i];
     return NULL;
 }
 
-static struct mapping *free_slot(void)
+static struct mapping *free_slot(uint64_t dom0_gfn)
 {
-    for (unsigned int i = 0; i < FOREIGN_MAX; i++)
+    unsigned int i = home(dom0_gfn);
+
+    if (nr_used >= FOREIGN_MAX)
+        return NULL;
+    while (maps[i].used)
+        i = (i + 1) & (FOREIGN_SLOTS - 1);
+    return &maps[i];
+}
+
+/* Empties slot mp, moving later entries of its run back so every lookup still finds them. */
+static void remove_slot(struct mapping *mp)
+{
+    unsigned int hole = (unsigned int)(mp - maps), i = hole;
+
+    maps[hole].used = false;
+    for (;;) {
+        unsigned int h;
+
+        i = (i + 1) & (FOREIGN_SLOTS - 1);
         if (!maps[i].used)
-            return &maps[i];
-    return NULL;
+            return;
+        h = home(maps[i].dom0_gfn);
+        /* maps[i] may fill the hole if its home is not in (hole, i], cyclically. */
+        if ((hole <= i) ? (h <= hole || h > i) : (h <= hole && h > i)) {
+            maps[hole] = maps[i];
+            maps[i].used = false;
+            hole = i;
+        }
+    }
 }
 
 /* The frame of d at gfn, if it is RAM the mapping may use. */
@@ -63,7 +94,7 @@ static int map_locked(struct domain *d, const struct keel_foreign_map *m)
         return -EINVAL;                 /* only dom0's own RAM pages can show another frame */
     if ((r = target_mfn(d, m->gfn, &mfn)))
         return r;
-    if (!(slot = free_slot()))
+    if (!(slot = free_slot(m->dom0_gfn)))
         return -ENOSPC;
     r = p2m_set_entry(&dom0->p2m, _gfn(m->dom0_gfn), mfn, P2M_ORDER_4K,
                       (m->flags & KEEL_FOREIGN_RO) ? p2m_ram_ro : p2m_ram_rw);
@@ -85,7 +116,7 @@ int foreign_map(const struct keel_foreign_map *m)
         return -EINVAL;
     if (m->domid == KEEL_DOM0 || !(d = domain_get(m->domid)))
         return m->domid == KEEL_DOM0 ? -EINVAL : -ESRCH;
-    if (!maps && !(maps = kzalloc(FOREIGN_MAX * sizeof(*maps)))) {
+    if (!maps && !(maps = kzalloc(FOREIGN_SLOTS * sizeof(*maps)))) {
         domain_put(d);
         return -ENOMEM;
     }
@@ -100,7 +131,7 @@ int foreign_map(const struct keel_foreign_map *m)
 static void undo(struct mapping *mp)
 {
     p2m_set_entry(&dom0->p2m, _gfn(mp->dom0_gfn), _mfn(mp->own_mfn), P2M_ORDER_4K, p2m_ram_rw);
-    mp->used = false;
+    remove_slot(mp);
     nr_used--;
 }
 
@@ -129,8 +160,8 @@ void foreign_domain_gone(struct domain *d)
     if (!maps || !dom0)
         return;
     flags = spin_lock_irqsave(&lock);
-    for (unsigned int i = 0; i < FOREIGN_MAX && nr_used; i++)
-        if (maps[i].used && maps[i].domid == d->id)
+    for (unsigned int i = 0; i < FOREIGN_SLOTS && nr_used; i++)
+        while (maps[i].used && maps[i].domid == d->id)     /* a later entry may move here */
             undo(&maps[i]), undone++;
     spin_unlock_irqrestore(&lock, flags);
     if (undone) {

@@ -296,13 +296,28 @@ void sched_pause(struct vcpu *v)
     }
 }
 
+static bool on_list(const struct percpu *p, const struct vcpu *v)
+{
+    for (const struct vcpu *w = p->runq; w; w = w->next_on_cpu)
+        if (w == v)
+            return true;
+    return false;
+}
+
+/* A paused vCPU left its CPU's list (pick_next drops vCPUs that cannot run for good): it goes
+ * back on the list of the CPU it last ran on. */
 void sched_unpause(struct vcpu *v)
 {
-    struct percpu *p = cpus[__atomic_load_n(&v->pcpu, __ATOMIC_ACQUIRE)];
+    unsigned long flags;
+    struct percpu *p = lock_cpu_of(v, &flags);
 
     __atomic_store_n(&v->runnable, true, __ATOMIC_SEQ_CST);
-    if (p)
-        poke_cpu(p);                    /* an idle CPU looks at its list again */
+    if (!on_list(p, v)) {
+        list_add(p, v);
+        settle_vruntime(p, v);
+    }
+    spin_unlock_irqrestore(&p->runq_lock, flags);
+    poke_cpu(p);                        /* an idle CPU looks at its list again */
 }
 
 void sched_remove(struct vcpu *v)

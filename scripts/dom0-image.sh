@@ -63,7 +63,13 @@ dpkg-deb --fsys-tarfile "$bbdeb" | tar -x -C "$work/root" ./bin/busybox
 # The toolstack (static: dom0 has no libc of its own), and xz with its libraries (for `make bench`).
 ts="-std=gnu11 -O2 -Wall -Wextra -Werror -Wno-unused-parameter -I$root/hv/include -static"
 gcc $ts -o "$work/keel" "$root/toolstack/cli/keel.c" "$root/toolstack/cli/info.c" \
-    "$root/toolstack/lib/libkeel.c" || die "building keel failed"
+    "$root/toolstack/cli/domains.c" "$root/toolstack/lib/libkeel.c" || die "building keel failed"
+fw="$root/firmware"
+gcc -D__ASSEMBLY__ -I"$fw/include" -I"$root/hv/include" -Wa,--noexecstack -c "$fw/entry32.S" \
+    -o "$work/entry32.o" || die "assembling the entry blob failed"
+gcc $ts -I"$fw/include" -o "$work/keel-boot" "$root/tests/dom0/boot.c" "$root/toolstack/builder/builder.c" \
+    "$root/toolstack/lib/libkeel.c" "$fw/kboot.c" "$fw/linux.c" "$fw/e820.c" "$fw/acpi.c" "$fw/aml.c" \
+    "$work/entry32.o" || die "building keel-boot failed"
 for t in evtchn-echo peek; do
     gcc $ts -o "$work/keel-$t" "$root/tests/dom0/$t.c" "$root/toolstack/lib/libkeel.c" ||
         die "building keel-$t failed"
@@ -84,6 +90,10 @@ spec=$work/spec
     echo "file /usr/bin/keel $work/keel 755"
     echo "file /usr/bin/keel-evtchn-echo $work/keel-evtchn-echo 755"
     echo "file /usr/bin/keel-peek $work/keel-peek 755"
+    echo "file /usr/bin/keel-boot $work/keel-boot 755"
+    echo "dir /usr/share/keel 755"
+    echo "file /usr/share/keel/vmlinuz $kit/vmlinuz 644"
+    echo "file /usr/share/keel/guest-initrd.gz $kit/initramfs.cpio.gz 644"
     echo "file /usr/bin/xz $xz 755"
     echo "file /lib/modules/$release/keel.ko $out/keel.ko 644"
     for m in $mods; do

@@ -6,6 +6,7 @@ which must reset the machine through the hypervisor.
 
 The ISO's dom0 command line has iomem=relaxed, so that Linux itself lets /dev/mem reach the
 hypervisor's memory: what stops it there is dom0's p2m, which is what is tested."""
+import json
 import os
 import re
 import time
@@ -109,6 +110,83 @@ def test_dom0_event_channels_both_ways(dom0):
     while "guest-test: " not in hv_log() and time.monotonic() < deadline:
         time.sleep(1)
     assert "guest-test: PASS evtchn-peer" in hv_log(), hv_log()[-3000:]
+
+
+GUEST = ("/usr/share/keel/vmlinuz /usr/share/keel/guest-initrd.gz {mem} {vcpus} "
+         "'console=ttyS0 panic=-1'")
+
+
+def free_mib(dom0):
+    return json.loads(dom0.run("keel info --json"))["memory_mib"]["free"]
+
+
+def listed(dom0):
+    return {d["name"]: d for d in json.loads(dom0.run("keel list --json"))}
+
+
+def cpu_seconds(dom0, name):
+    return json.loads(dom0.run(f"keel dominfo {name} --json"))["cpu_seconds"]
+
+
+def test_dom0_builds_runs_pauses_and_destroys_a_guest(dom0):
+    """The toolstack's builder makes a 2-vCPU Linux guest from dom0 (hypercalls and foreign
+    mappings); its console, pause and resume, and destroy, which returns all its memory."""
+    free0 = free_mib(dom0)
+    out = dom0.run("keel-boot linux1 " + GUEST.format(mem=256, vcpus=2), timeout=300)
+    assert re.search(r"linux1 is domain \d+", out), out
+    deadline = time.monotonic() + 600
+    while "keel-guest: init ready" not in dom0.run("keel console linux1 --dump"):
+        assert time.monotonic() < deadline, dom0.run("keel console linux1 --dump")
+        time.sleep(5)
+    d = listed(dom0)["linux1"]
+    assert d["state"] == "running" and d["vcpus"] == 2 and d["memory_mib"] == 256, d
+    # Its console, attached from dom0: a line typed there comes back.
+    dom0.child.sendline("keel console linux1")
+    dom0.expect(r"attached to linux1", 60, "keel console attaching")
+    dom0.child.send("echo from-dom0-$((6*7))\r")
+    dom0.expect(r"from-dom0-42", 120, "the guest's shell answering through keel console")
+    dom0.child.send("while :; do :; done &\r")     # keeps a vCPU busy: CPU time grows
+    dom0.expect(r"done &", 60, "the busy loop's command echoed")
+    time.sleep(2)
+    dom0.child.send("\x1d")
+    dom0.expect(r"detached from linux1", 60, "keel console detaching")
+    dom0.run("true")
+    # Paused, it gets no CPU time; resumed, it does again.
+    assert "paused" in dom0.run("keel pause linux1")
+    assert listed(dom0)["linux1"]["state"] == "paused"
+    t0 = cpu_seconds(dom0, "linux1")
+    time.sleep(3)
+    assert cpu_seconds(dom0, "linux1") == t0
+    dom0.run("keel resume linux1")
+    time.sleep(3)
+    assert cpu_seconds(dom0, "linux1") > t0 + 0.5
+    assert listed(dom0)["linux1"]["state"] == "running"
+    out = dom0.run("keel destroy dom0; echo rc=$?")
+    assert "rc=1" in out and "not a domain the toolstack created" in out, out
+    dom0.run("keel destroy linux1")
+    assert "linux1" not in listed(dom0)
+    assert free_mib(dom0) == free0
+
+
+def test_dom0_failed_builds_leave_nothing(dom0):
+    """A failure injected at several steps of building (creating, giving RAM, loading the
+    kernel, starting) leaves no domain and no memory behind; then 20 builds and destroys
+    return the hypervisor's free memory to where it was."""
+    free0 = free_mib(dom0)
+    for n in range(1, 80):              # every operation in turn, until one build succeeds
+        out = dom0.run(f"KEEL_BUILD_FAIL_AT={n} keel-boot fail{n} " + GUEST.format(mem=128, vcpus=1)
+                       + "; echo rc=$?", timeout=300)
+        if "rc=0" in out:
+            dom0.run(f"keel destroy fail{n}")
+            break
+        assert "rc=1" in out and "Input/output error" in out, out
+        assert not [name for name in listed(dom0) if name.startswith("fail")]
+        assert free_mib(dom0) == free0
+    assert 5 < n < 80, f"a build took {n - 1} operations"
+    assert free_mib(dom0) == free0
+    dom0.run("for i in $(seq 20); do keel-boot cycle " + GUEST.format(mem=128, vcpus=1)
+             + " >/dev/null && keel destroy cycle >/dev/null || exit 1; done", timeout=900)
+    assert free_mib(dom0) == free0
 
 
 def test_dom0_cannot_reach_hypervisor_memory(dom0):

@@ -1,6 +1,6 @@
 /*
- * keel: the command-line toolstack in dom0. Verbs so far: info, dmesg, help.
- * Exit codes: 0 success, 1 the operation failed, 2 usage.
+ * keel: the command-line toolstack in dom0. Verbs so far: info, dmesg, list, dominfo, pause,
+ * resume, shutdown, destroy, console, help. Exit codes: 0 success, 1 the operation failed, 2 usage.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../lib/libkeel.h"
+#include "domains.h"
 #include "info.h"
 
 #define MAX_DOMS 256
@@ -18,6 +19,12 @@ static void usage(FILE *f)
     fprintf(f, "usage: keel VERB [options]\n"
                "  info [--json]   the hypervisor, its CPUs and memory, and the domains\n"
                "  dmesg           the hypervisor's log\n"
+               "  list [--json]   the domains and their states\n"
+               "  dominfo DOMAIN [--json]\n"
+               "  pause DOMAIN, resume DOMAIN (xl: unpause)\n"
+               "  shutdown DOMAIN  ask it to power off (its ACPI power button)\n"
+               "  destroy DOMAIN  stop it at once; all its memory returns to the hypervisor\n"
+               "  console DOMAIN [--dump]  attach to its console (Ctrl-] detaches), or print it\n"
                "  help [VERB]     this text\n");
 }
 
@@ -84,6 +91,58 @@ static int cmd_dmesg(int argc, char **argv)
     return 0;
 }
 
+/* Verbs of the form `keel VERB DOMAIN [--json|--dump]`. */
+static int domain_verb(int argc, char **argv)
+{
+    const char *verb = argv[0];
+    bool flag = argc == 3 && (!strcmp(argv[2], "--json") || !strcmp(argv[2], "--dump"));
+    struct keel *k;
+    int r;
+
+    if (argc < 2 || argc > 3 || (argc == 3 && !flag)) {
+        usage(stderr);
+        return 2;
+    }
+    if (!(k = open_keel()))
+        return 1;
+    if (!strcmp(verb, "dominfo"))
+        r = keel_cmd_dominfo(k, argv[1], flag);
+    else if (!strcmp(verb, "console"))
+        r = keel_cmd_console(k, argv[1], flag);
+    else
+        r = keel_cmd_simple(k, verb, argv[1]);
+    keel_close(k);
+    return r;
+}
+
+static bool is_domain_verb(const char *v)
+{
+    static const char *const verbs[] = { "dominfo", "console", "pause", "suspend", "resume",
+                                         "unpause", "shutdown", "destroy" };
+
+    for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+        if (!strcmp(v, verbs[i]))
+            return true;
+    return false;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+    bool json = argc == 2 && !strcmp(argv[1], "--json");
+    struct keel *k;
+    int r;
+
+    if (argc > 2 || (argc == 2 && !json)) {
+        usage(stderr);
+        return 2;
+    }
+    if (!(k = open_keel()))
+        return 1;
+    r = keel_cmd_list(k, json);
+    keel_close(k);
+    return r;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -94,6 +153,10 @@ int main(int argc, char **argv)
         return cmd_info(argc - 1, argv + 1);
     if (!strcmp(argv[1], "dmesg"))
         return cmd_dmesg(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "list"))
+        return cmd_list(argc - 1, argv + 1);
+    if (is_domain_verb(argv[1]))
+        return domain_verb(argc - 1, argv + 1);
     if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help")) {
         usage(stdout);
         return 0;

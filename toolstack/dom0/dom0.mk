@@ -4,7 +4,8 @@ DOM0_DIR  := $(BUILD)/dom0
 DOM0_KIT  := $(DOM0_DIR)/initrd.gz $(DOM0_DIR)/keel.ko $(DOM0_DIR)/disk.img
 DOM0_SRCS := scripts/dom0-image.sh scripts/debs.sh scripts/mkcpio.py toolstack/dom0/init \
              toolstack/dom0/udhcpc.script devmodel/linux/keel.c devmodel/linux/Kbuild \
-             $(wildcard toolstack/lib/*.[ch] toolstack/cli/*.[ch] tests/dom0/*.c hv/include/public/keel/*.h)
+             $(wildcard toolstack/lib/*.[ch] toolstack/cli/*.[ch] toolstack/builder/*.[ch] tests/dom0/*.c \
+                        hv/include/public/keel/*.h firmware/*.[cS] firmware/include/keel/*.h)
 DOM0_ISOS := $(BUILD)/iso/dom0-qemu.iso $(BUILD)/iso/dom0-run.iso
 DOM0_CMDLINE := console=com1,115200 loglvl=info dom0_mem=1G dom0_vcpus=1
 

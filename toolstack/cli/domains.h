@@ -1,0 +1,17 @@
+/* keel's verbs on running domains (toolstack/cli/domains.c). Each returns an exit code. */
+#ifndef KEEL_CLI_DOMAINS_H
+#define KEEL_CLI_DOMAINS_H
+
+#include <stdbool.h>
+
+#include "../lib/libkeel.h"
+
+/* The domain with that ID or name: 0 and info, or -ESRCH. */
+int keel_find_domain(struct keel *k, const char *what, struct keel_domain_info *info);
+int keel_cmd_list(struct keel *k, bool json);
+int keel_cmd_dominfo(struct keel *k, const char *what, bool json);
+/* pause (suspend), resume (unpause), shutdown, destroy. */
+int keel_cmd_simple(struct keel *k, const char *verb, const char *what);
+int keel_cmd_console(struct keel *k, const char *what, bool dump);
+
+#endif
