@@ -6,57 +6,35 @@
  * notifies dom0 of event-channel ports by sending that vector to that CPU.
  */
 #include <keel/apic.h>
-#include <keel/cpu.h>
 #include <keel/dom0.h>
 #include <keel/dom0_iface.h>
 #include <keel/types.h>
 #include <public/keel/abi.h>
 #include <keel/hvm.h>
 #include <keel/mm.h>
+#include <keel/pci.h>
 #include <keel/percpu.h>
 #include <keel/printk.h>
 #include <keel/spinlock.h>
 
-#define CF8_ENABLE (1u << 31)
-
-static spinlock_t pci_lock;             /* the machine's 0xCF8/0xCFC pair, and all below */
+static spinlock_t lock;                 /* dom0's latch and the device, all below */
 static uint32_t latch;                  /* dom0's 0xCF8 */
 static unsigned int slot;               /* the interface device's device number on bus 0 */
 static struct iface_cfg cfg;
 static struct keel_iface_regs *regs;
 static uint64_t mapped_gfn;             /* where its page is in dom0's p2m (0: nowhere) */
-static enum p2m_type saved_type;        /* what was there before */
-static mfn_t saved_mfn;
+static mfn_t saved_mfn;                 /* what was there before (p2m_mmio_direct) */
 static uint32_t msi_dest;               /* the MSI dom0 programmed, once valid */
 static bool msi_logical;
 static uint8_t msi_vector;
 static uint64_t dropped;
 
-static uint32_t machine_read(uint32_t addr, uint16_t port, unsigned int size)
-{
-    outl(0xcf8, addr);
-    return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
-}
-
-static void machine_write(uint32_t addr, uint16_t port, unsigned int size, uint32_t val)
-{
-    outl(0xcf8, addr);
-    if (size == 1)
-        outb(port, (uint8_t)val);
-    else if (size == 2)
-        outw(port, (uint16_t)val);
-    else
-        outl(port, val);
-}
-
+/* The device takes the lowest device number from 1 up on bus 0 where the machine has none. */
 void iface_init(void)
 {
-    unsigned long flags = spin_lock_irqsave(&pci_lock);
-
     for (slot = 1; slot < 32; slot++)
-        if ((machine_read(CF8_ENABLE | slot << 11, 0xcfc, 4) & 0xffff) == 0xffff)
+        if (pci_conf_read16(0, slot, 0, 0) == 0xffff)
             break;
-    spin_unlock_irqrestore(&pci_lock, flags);
     iface_cfg_init(&cfg);
     regs = alloc_pages(0);
     if (slot == 32 || !regs) {
@@ -71,21 +49,27 @@ void iface_init(void)
     pr_info("dom0: Keel interface device at PCI 00:%02x.0\n", slot);
 }
 
-/* Moves the register page to where BAR0 now decodes (or away), restoring what it covered. */
+/*
+ * Moves the register page to where BAR0 now decodes (or away), restoring what it covered. Only a
+ * page of the machine's address space that dom0 reaches directly (p2m_mmio_direct) can take it:
+ * over dom0's RAM, a foreign mapping or the hypervisor's memory, putting the entry back later
+ * could give dom0 a frame that is no longer its own.
+ */
 static void follow_bar(void)
 {
     uint64_t gfn = iface_bar(&cfg) >> PAGE_SHIFT;
+    enum p2m_type t;
 
     if (gfn == mapped_gfn)
         return;
     if (mapped_gfn)
-        p2m_set_entry(&dom0->p2m, _gfn(mapped_gfn), saved_mfn, P2M_ORDER_4K, saved_type);
+        p2m_set_entry(&dom0->p2m, _gfn(mapped_gfn), saved_mfn, P2M_ORDER_4K, p2m_mmio_direct);
     mapped_gfn = 0;
     if (gfn) {
-        saved_type = p2m_lookup(&dom0->p2m, _gfn(gfn), &saved_mfn, NULL);
-        if (saved_type == p2m_ram_rw || saved_type == p2m_invalid) {
-            pr_warn("dom0: the interface device's BAR at %#llx covers RAM or nothing: not mapped\n",
-                    (unsigned long long)(gfn << PAGE_SHIFT));
+        t = p2m_lookup(&dom0->p2m, _gfn(gfn), &saved_mfn, NULL);
+        if (t != p2m_mmio_direct) {
+            pr_warn("dom0: the interface device's BAR at %#llx is over %s, not device space: "
+                    "not mapped\n", (unsigned long long)(gfn << PAGE_SHIFT), p2m_type_name(t));
         } else if (!p2m_set_entry(&dom0->p2m, _gfn(gfn), _mfn(virt_to_phys(regs) >> PAGE_SHIFT),
                                   P2M_ORDER_4K, p2m_ram_ro)) {
             mapped_gfn = gfn;
@@ -122,7 +106,7 @@ static void iface_access(unsigned int fn, unsigned int reg, unsigned int size, b
 
 void dom0_pci_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, uint32_t *val)
 {
-    unsigned long flags = spin_lock_irqsave(&pci_lock);
+    unsigned long flags = spin_lock_irqsave(&lock);
     unsigned int reg = (latch & 0xfc) + (port & 3);
 
     if (port < 0xcfc) {                 /* the address register: dword accesses only */
@@ -130,17 +114,17 @@ void dom0_pci_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, u
             write ? (void)(latch = *val) : (void)(*val = latch);
         else if (!write)
             *val = 0xffffffffu;
-    } else if (!(latch & CF8_ENABLE)) {
+    } else if (!(latch & PCI_CF8_ENABLE)) {
         if (!write)
             *val = 0xffffffffu;
     } else if (slot < 32 && ((latch >> 16) & 0xff) == 0 && ((latch >> 11) & 0x1f) == slot) {
         iface_access((latch >> 8) & 7, reg, size, write, val);
     } else if (write) {
-        machine_write(latch, port, size, *val);
+        pci_cf8_write(latch, port & 3, size, *val);
     } else {
-        *val = machine_read(latch, port, size);
+        *val = pci_cf8_read(latch, port & 3, size);
     }
-    spin_unlock_irqrestore(&pci_lock, flags);
+    spin_unlock_irqrestore(&lock, flags);
 }
 
 void iface_notify(void)

@@ -149,31 +149,58 @@ static int bind_interdomain(struct domain *d, struct keel_evtchn_bind_interdomai
     return 0;
 }
 
-/* Frees port of d; its remote end (if any) is unbound again, waiting for d. */
-static int close_port(struct domain *d, uint32_t port)
+/* Frees p; its remote end (in table re, if any) is unbound again, waiting for p's domain. */
+static void release(struct port *p, struct evtchn *re)
 {
-    struct port *p = &((struct evtchn *)d->evtchn)->ports[port];
-    struct domain *r = NULL;
-    unsigned long flags;
-
-    if (p->state == KEEL_EVTCHN_INTERDOMAIN && !(r = domain_get(p->remote_dom)))
-        return -ESRCH;                  /* cannot happen: a destroyed domain closes its ports */
-    if (r && !ec_of(r)) {
-        domain_put(r);
-        return -ENOMEM;
-    }
-    lock_pair(d, r ? r : d, &flags);
-    if (r && p->state == KEEL_EVTCHN_INTERDOMAIN) {
-        struct port *rp = &((struct evtchn *)r->evtchn)->ports[p->remote_port];
+    if (p->state == KEEL_EVTCHN_INTERDOMAIN) {
+        struct port *rp = &re->ports[p->remote_port];
 
         rp->state = KEEL_EVTCHN_UNBOUND;
         rp->remote_port = 0;
     }
     *p = (struct port){ .state = KEEL_EVTCHN_FREE };
-    unlock_pair(d, r ? r : d, flags);
-    if (r)
+}
+
+/*
+ * Frees port of d. Which domain is at the other end is only known under d's lock, and the lower
+ * ID's lock comes first: so look under d's lock, let go, take both, and look again (another vCPU
+ * of d may have closed and rebound the port meanwhile). Both ends of a connection always change
+ * together under both locks, so a connected port's remote end is connected back to it.
+ */
+static int close_port(struct domain *d, uint32_t port)
+{
+    struct evtchn *e = d->evtchn;
+    struct port *p = &e->ports[port];
+
+    for (;;) {
+        unsigned long flags = spin_lock_irqsave(&e->lock);
+        uint32_t rid = p->remote_dom;
+        struct domain *r;
+        bool done;
+
+        if (p->state != KEEL_EVTCHN_INTERDOMAIN || rid == d->id) {
+            bool was_free = p->state == KEEL_EVTCHN_FREE;
+
+            release(p, e);              /* unbound, or connected within d */
+            spin_unlock_irqrestore(&e->lock, flags);
+            return was_free ? -EINVAL : 0;
+        }
+        spin_unlock_irqrestore(&e->lock, flags);
+        if (!(r = domain_get(rid)))
+            return -ESRCH;              /* being destroyed: it will unbind this end itself */
+        if (!ec_of(r)) {
+            domain_put(r);
+            return -ENOMEM;
+        }
+        lock_pair(d, r, &flags);
+        done = p->state != KEEL_EVTCHN_INTERDOMAIN || p->remote_dom == r->id;
+        if (done)
+            release(p, r->evtchn);
+        unlock_pair(d, r, flags);
         domain_put(r);
-    return 0;
+        if (done)
+            return 0;
+    }
 }
 
 static int send(struct domain *d, uint32_t port)

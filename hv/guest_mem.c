@@ -26,14 +26,22 @@ static int gpa_copy(struct domain *d, uint64_t gpa, void *buf, size_t len, bool 
 {
     int err = 0;
 
+    if (!len)
+        return 0;
+    /* Past the guest-physical space, or wrapping past 2^64 (the loop below would check nothing). */
+    if (gpa + len < gpa || (gpa + len - 1) >> PAGE_SHIFT > P2M_MAX_GFN)
+        return -EFAULT;
     /* Check every page first so that a failing write changes nothing. */
     for (uint64_t a = ALIGN_DOWN(gpa, PAGE_SIZE); a < gpa + len; a += PAGE_SIZE)
         if (!gfn_to_va(d, a >> PAGE_SHIFT, write, &err))
             return err;
     while (len) {
         size_t n = MIN(len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
-        char *va = (char *)gfn_to_va(d, gpa >> PAGE_SHIFT, write, &err) + (gpa & (PAGE_SIZE - 1));
+        char *va = gfn_to_va(d, gpa >> PAGE_SHIFT, write, &err);
 
+        if (!va)                        /* the p2m changed since the check */
+            return err;
+        va += gpa & (PAGE_SIZE - 1);
         if (write)
             memcpy(va, buf, n);
         else
@@ -80,12 +88,13 @@ static int gva_copy(struct vcpu *v, const struct vcpu_state *st, uint64_t gva, v
                     size_t len, unsigned int access, uint32_t *pfec, uint64_t *fault_gva)
 {
     struct guest_paging pg;
-    uint64_t gpas[2];
-    unsigned int pages = 0;
+    uint64_t gpas[2], a = gva;
+    /* Counted, not compared: a range that wraps past 2^64 still has its second page walked. */
+    unsigned int pages = 0, nr = len ? 1 + ((gva & (PAGE_SIZE - 1)) + len - 1) / PAGE_SIZE : 0;
 
     paging_of(st, &pg);
     BUG_ON(len > PAGE_SIZE);
-    for (uint64_t a = gva; a < gva + len && pages < 2; a = ALIGN_DOWN(a, PAGE_SIZE) + PAGE_SIZE) {
+    for (; pages < nr; a = ALIGN_DOWN(a, PAGE_SIZE) + PAGE_SIZE) {
         enum guest_walk_result r = guest_walk(&pg, a, access, &walk_ops, v->domain, &gpas[pages], pfec);
 
         if (r == GW_PAGE_FAULT) {

@@ -101,7 +101,7 @@ _Static_assert(sizeof(struct keel_domain_info) == 144, "keel_domain_info is part
 enum keel_evtchn_cmd {
     KEEL_EVTCHN_ALLOC_UNBOUND = 0,  /* struct keel_evtchn_alloc_unbound */
     KEEL_EVTCHN_BIND_INTERDOMAIN,   /* struct keel_evtchn_bind_interdomain */
-    KEEL_EVTCHN_CLOSE,              /* struct keel_evtchn_port */
+    KEEL_EVTCHN_CLOSE,              /* struct keel_evtchn_port (-EINVAL if it is free) */
     KEEL_EVTCHN_SEND,               /* struct keel_evtchn_port */
     KEEL_EVTCHN_MASK,               /* struct keel_evtchn_port */
     KEEL_EVTCHN_UNMASK,             /* struct keel_evtchn_port: notifies again if pending */
