@@ -104,13 +104,17 @@ static int64_t hc_console_write(struct vcpu *v, const uint64_t a[5])
     return (int64_t)a[1];
 }
 
-/* Copies a structure in, runs fn on it, copies it back if fn succeeded. */
+/*
+ * Copies a structure in, runs fn on it, copies it back if fn succeeded. The structure is written
+ * back unchanged first, so that a buffer the caller cannot write (read-only RAM) fails before
+ * fn acts: an allocated port or a cleared pending bit is never lost on the way out.
+ */
 static int64_t with_struct(struct vcpu *v, uint64_t gpa, void *buf, size_t size,
                            int (*fn)(struct vcpu *v, void *buf, void *ctx), void *ctx)
 {
     int r;
 
-    if (gpa_read(v->domain, gpa, buf, size))
+    if (gpa_read(v->domain, gpa, buf, size) || gpa_write(v->domain, gpa, buf, size))
         return -EFAULT;
     r = fn(v, buf, ctx);
     if (r >= 0 && gpa_write(v->domain, gpa, buf, size))

@@ -11,7 +11,7 @@ BUILD ?= build
 Q ?= @
 
 GUEST_DIR      := tests/guests
-GUEST_NAMES    := cpuid msr io exceptions paging realmode npt isolation irq nmi apic pit rtc pmtimer timers fwcfg hpet emulator smp sched affinity uart ioapic pic platform-nonsense bench evtchn-peer
+GUEST_NAMES    := cpuid msr io exceptions paging realmode npt isolation irq nmi apic pit rtc pmtimer timers fwcfg hpet emulator smp sched affinity uart ioapic pic platform-nonsense bench evtchn-peer evtchn
 GUEST_BINS     := $(patsubst %,$(BUILD)/guests/%.bin,$(GUEST_NAMES)) $(BUILD)/guests/mbkernel.elf
 GUEST_MANIFEST := $(GUEST_DIR)/manifest.txt
 

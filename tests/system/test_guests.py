@@ -77,6 +77,17 @@ def test_guests_summary(host):
     check_summary(host)
 
 
+@pytest.mark.tier("guest")
+@pytest.mark.parametrize("host", HOSTS)
+def test_console_write_reaches_the_log(host):
+    """The evtchn guest writes one line through KEEL_HC_CONSOLE_WRITE only (never on a port): it
+    must be in the log as that domain's console output, whole."""
+    if "evtchn" not in GUESTS:
+        pytest.skip("the evtchn guest is not in this manifest")
+    host_run(host).expect(r"d\d+ evtchn: PASS evtchn-console-write-reached-the-log\s*$",
+                          "the line the evtchn guest wrote with CONSOLE_WRITE")
+
+
 @pytest.mark.slow
 @pytest.mark.where("bochs-vmx")
 @pytest.mark.parametrize("variant,iso,message", [

@@ -18,6 +18,8 @@
 
 #define RAM 0x10000ull                  /* each fake domain's RAM, from gpa 0 */
 #define NDOMS 3
+#define RO_START 0xf000ull              /* a read-only page of each fake domain's RAM */
+#define RO_END 0x10000ull
 
 static struct fake {
     struct domain d;
@@ -54,6 +56,8 @@ int gpa_write(struct domain *d, uint64_t gpa, const void *buf, size_t len)
 {
     if (gpa >= RAM || len > RAM - gpa)
         return -EFAULT;
+    if (gpa < RO_END && gpa + len > RO_START)
+        return -EACCES;                 /* read-only RAM: nothing written */
     memcpy(fake_of(d)->ram + gpa, buf, len);
     return 0;
 }
@@ -331,6 +335,31 @@ static void test_evtchn_bad_arguments(void **state)
     assert_int_equal(ec(1, KEEL_EVTCHN_ALLOC_UNBOUND, &au, sizeof(au)), -ENOSPC);
 }
 
+/* A structure in read-only RAM fails before the command acts: no port allocated, none cleared. */
+static void test_evtchn_read_only_buffer_changes_nothing(void **state)
+{
+    struct keel_evtchn_alloc_unbound au = { .remote_dom = KEEL_DOMID_SELF };
+    struct keel_evtchn_bind_interdomain b = { .remote_dom = KEEL_DOMID_SELF };
+    struct keel_evtchn_port p = { 0 };
+    struct keel_evtchn_pending pend;
+
+    memcpy(doms[1].ram + RO_START, &au, sizeof(au));
+    assert_int_equal(call(1, KEEL_HC_EVTCHN, KEEL_EVTCHN_ALLOC_UNBOUND, RO_START), -EFAULT);
+    assert_int_equal(ec(1, KEEL_EVTCHN_ALLOC_UNBOUND, &au, sizeof(au)), 0);
+    assert_int_equal(au.port, 1);                                   /* the first port is still free */
+    b.remote_port = au.port;
+    assert_int_equal(ec(1, KEEL_EVTCHN_BIND_INTERDOMAIN, &b, sizeof(b)), 0);
+    p.port = b.local_port;
+    assert_int_equal(ec(1, KEEL_EVTCHN_SEND, &p, sizeof(p)), 0);
+    assert_int_equal(call(1, KEEL_HC_EVTCHN, KEEL_EVTCHN_PENDING, RO_START), -EFAULT);
+    assert_int_equal(call(1, KEEL_HC_EVTCHN, KEEL_EVTCHN_PENDING, RO_START - 8), -EFAULT);
+    assert_int_equal(ec(1, KEEL_EVTCHN_PENDING, &pend, sizeof(pend)), 0);
+    assert_int_equal(pend.count, 1);                                /* still pending */
+    assert_int_equal(pend.bitmap[0], 1ull << au.port);
+    memcpy(doms[0].ram + RO_START, &(struct keel_log_read){ .seq = 1 }, sizeof(struct keel_log_read));
+    assert_int_equal(call(0, KEEL_HC_LOG_READ, RO_START, 0), -EFAULT);
+}
+
 static int teardown_all(void **state)
 {
     for (unsigned int i = 0; i < NDOMS; i++)
@@ -347,6 +376,7 @@ int main(void)
         cmocka_unit_test_setup(test_evtchn_loopback_in_one_domain, setup),
         cmocka_unit_test_setup(test_evtchn_to_dom0_and_back, setup),
         cmocka_unit_test_setup(test_evtchn_bad_arguments, setup),
+        cmocka_unit_test_setup(test_evtchn_read_only_buffer_changes_nothing, setup),
     };
 
     return cmocka_run_group_tests(tests, NULL, teardown_all);
