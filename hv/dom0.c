@@ -374,6 +374,7 @@ __noreturn void dom0_build_and_run(const struct boot_info *bi, void (*beside)(vo
     dom0 = build(bi);
     free_modules(bi);
     iface_init();
+    iface_trap_ecam();
     for (unsigned int i = 1; i < dom0->nr_vcpus; i++)
         sched_defer_to(i, run_other_vcpu);
     if (beside)

@@ -170,7 +170,7 @@ int dom0_mmio(struct vcpu *v, uint64_t gpa, void *buf, unsigned int size, bool w
     uint32_t reg = (uint32_t)(gpa & 0xfff), val;
 
     if ((gpa & ~0xfffULL) != 0xfee00000ULL)
-        return -ENOENT;
+        return dom0_ecam_access(gpa, buf, size, write);
     if (size != 4 || (reg & 0xf)) {     /* the APIC answers only aligned dwords */
         if (!write)
             memset(buf, 0, size);

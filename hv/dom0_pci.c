@@ -14,12 +14,15 @@
 #include <keel/mm.h>
 #include <keel/pci.h>
 #include <keel/percpu.h>
+#include <keel/platform.h>
 #include <keel/printk.h>
+#include <keel/string.h>
 #include <keel/spinlock.h>
 
 static spinlock_t lock;                 /* dom0's latch and the device, all below */
 static uint32_t latch;                  /* dom0's 0xCF8 */
 static unsigned int slot;               /* the interface device's device number on bus 0 */
+static uint64_t ecam_base;              /* its function 0 in MMCONFIG, if trapped there */
 static struct iface_cfg cfg;
 static struct keel_iface_regs *regs;
 static uint64_t mapped_gfn;             /* where its page is in dom0's p2m (0: nowhere) */
@@ -125,6 +128,48 @@ void dom0_pci_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, u
         *val = pci_cf8_read(latch, port & 3, size);
     }
     spin_unlock_irqrestore(&lock, flags);
+}
+
+/*
+ * With MMCONFIG (an ACPI MCFG table), dom0 reads configuration space through memory too: the
+ * interface device's eight function pages there are trapped and answered like its ports.
+ */
+void iface_trap_ecam(void)
+{
+    uint64_t base;
+
+    if (!acpi.mcfg_base || acpi.mcfg_bus_start != 0 || slot >= 32)
+        return;
+    base = acpi.mcfg_base + ((uint64_t)slot << 15);
+    for (unsigned int fn = 0; fn < 8; fn++)
+        if (p2m_set_entry(&dom0->p2m, _gfn((base >> PAGE_SHIFT) + fn), INVALID_MFN, P2M_ORDER_4K,
+                          p2m_mmio_hv))
+            return;
+    ecam_base = base;
+    pr_info("dom0: the interface device's MMCONFIG pages at %#llx are the hypervisor's\n",
+            (unsigned long long)base);
+}
+
+int dom0_ecam_access(uint64_t gpa, void *buf, unsigned int size, bool write)
+{
+    unsigned int fn, reg = (unsigned int)(gpa & 0xfff);
+    unsigned long flags;
+    uint32_t val = 0;
+
+    if (!ecam_base || gpa < ecam_base || gpa >= ecam_base + 8 * PAGE_SIZE)
+        return -ENOENT;
+    fn = (unsigned int)((gpa - ecam_base) >> PAGE_SHIFT);
+    if (write)
+        memcpy(&val, buf, size);
+    flags = spin_lock_irqsave(&lock);
+    if (reg + size <= IFACE_CFG_SIZE && size <= 4)
+        iface_access(fn, reg, size, write, &val);
+    else if (!write)
+        val = fn ? 0xffffffffu : 0;     /* extended space: empty */
+    spin_unlock_irqrestore(&lock, flags);
+    if (!write)
+        memcpy(buf, &val, size > 4 ? 4 : size);
+    return 0;
 }
 
 void iface_notify(void)

@@ -58,6 +58,10 @@ void dom0_start_vcpu(struct vcpu *v, bool init, uint8_t vector);
  */
 void iface_init(void);
 void dom0_pci_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, uint32_t *val);
+/* Traps the interface device's MMCONFIG pages in dom0's p2m (if there is MMCONFIG); then
+ * dom0_ecam_access answers dom0's accesses there (0), or -ENOENT for any other address. */
+void iface_trap_ecam(void);
+int dom0_ecam_access(uint64_t gpa, void *buf, unsigned int size, bool write);
 /* Notifies dom0 that an event-channel port is pending (its MSI vector, sent to its CPU). */
 void iface_notify(void);
 
