@@ -132,6 +132,7 @@ const struct hvm_ops *hvm = &fake_hvm;
 
 static struct domain dom0_domain;
 struct domain *dom0 = &dom0_domain;
+struct acpi_info acpi;                  /* no MCFG: configuration space through the ports only */
 static struct percpu cpu0 = { .apic_id = 0 }, cpu2 = { .apic_id = 4 };
 struct percpu *cpus[MAX_CPUS] = { [0] = &cpu0, [2] = &cpu2 };
 static unsigned int ipis;
@@ -307,6 +308,34 @@ static void test_bar_maps_the_register_page(void **state)
     assert_int_equal(mapped_gfn, 0);
 }
 
+/* With MMCONFIG, the device's eight function pages there are trapped and answer like the ports;
+ * other addresses are not the interface device's business. */
+static void test_mmconfig(void **state)
+{
+    uint64_t fn0 = 0xb0000000ull + ((uint64_t)SLOT << 15);
+    uint32_t v = 0;
+
+    machine[3].dev = 9;
+    iface_init();
+    acpi.mcfg_base = 0xb0000000ull;
+    iface_trap_ecam();
+    for (unsigned int fn = 0; fn < 8; fn++)
+        assert_entry((fn0 >> PAGE_SHIFT) + fn, ~0ull, p2m_mmio_hv);     /* not present */
+    assert_int_equal(dom0_ecam_access(fn0, &v, 4, false), 0);
+    assert_int_equal(v, KEEL_IFACE_VENDOR | (uint32_t)KEEL_IFACE_DEVICE << 16);
+    assert_int_equal(dom0_ecam_access(fn0 + PAGE_SIZE, &v, 4, false), 0);      /* function 1 */
+    assert_int_equal(v, 0xffffffffu);
+    assert_int_equal(dom0_ecam_access(fn0 + 0x100, &v, 4, false), 0);          /* extended space */
+    assert_int_equal(v, 0);
+    v = 0xffffffff;
+    assert_int_equal(dom0_ecam_access(fn0 + 0x10, &v, 4, true), 0);            /* BAR sizing */
+    assert_int_equal(cfg_read(0, SLOT, 0, 0x10, 4), ~(uint32_t)(KEEL_IFACE_BAR_SIZE - 1));
+    assert_int_equal(dom0_ecam_access(fn0 - PAGE_SIZE, &v, 4, false), -ENOENT);
+    assert_int_equal(dom0_ecam_access(0xfee00000, &v, 4, false), -ENOENT);
+    acpi.mcfg_base = 0;
+    ecam_base = 0;
+}
+
 /* Over RAM, a read-only page (a foreign mapping, say) or a hole: never mapped, nothing changes. */
 static void test_bar_never_covers_memory(void **state)
 {
@@ -368,6 +397,7 @@ int main(void)
         cmocka_unit_test_setup(test_bar_maps_the_register_page, setup),
         cmocka_unit_test_setup(test_bar_never_covers_memory, setup),
         cmocka_unit_test_setup(test_msi_delivery, setup),
+        cmocka_unit_test_setup(test_mmconfig, setup),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
