@@ -71,14 +71,15 @@ static void remove_slot(struct mapping *mp)
     }
 }
 
-/* The frame of d at gfn, if it is RAM the mapping may use. */
-static int target_mfn(struct domain *d, uint64_t gfn, mfn_t *mfn)
+/* The frame of d at gfn, if it is RAM the mapping may use; *ro if d itself may not write it. */
+static int target_mfn(struct domain *d, uint64_t gfn, mfn_t *mfn, bool *ro)
 {
     enum p2m_type t;
 
     if (gfn > P2M_MAX_GFN)
         return -EINVAL;
     t = p2m_lookup(&d->p2m, _gfn(gfn), mfn, NULL);
+    *ro = t == p2m_ram_ro;
     return t == p2m_ram_rw || t == p2m_ram_logdirty || t == p2m_ram_ro ? 0 : -EINVAL;
 }
 
@@ -86,18 +87,19 @@ static int map_locked(struct domain *d, const struct keel_foreign_map *m)
 {
     struct mapping *slot;
     mfn_t own, mfn;
+    bool ro;
     int r;
 
     if (m->dom0_gfn > P2M_MAX_GFN || find(m->dom0_gfn))
         return -EBUSY;
     if (p2m_lookup(&dom0->p2m, _gfn(m->dom0_gfn), &own, NULL) != p2m_ram_rw)
         return -EINVAL;                 /* only dom0's own RAM pages can show another frame */
-    if ((r = target_mfn(d, m->gfn, &mfn)))
+    if ((r = target_mfn(d, m->gfn, &mfn, &ro)))
         return r;
     if (!(slot = free_slot(m->dom0_gfn)))
         return -ENOSPC;
     r = p2m_set_entry(&dom0->p2m, _gfn(m->dom0_gfn), mfn, P2M_ORDER_4K,
-                      (m->flags & KEEL_FOREIGN_RO) ? p2m_ram_ro : p2m_ram_rw);
+                      (ro || (m->flags & KEEL_FOREIGN_RO)) ? p2m_ram_ro : p2m_ram_rw);
     if (r)
         return r;
     *slot = (struct mapping){ .dom0_gfn = m->dom0_gfn, .own_mfn = mfn_x(own), .domid = d->id,

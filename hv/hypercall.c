@@ -147,12 +147,14 @@ static int64_t hc_physinfo(struct vcpu *v, const uint64_t a[5])
     struct keel_physinfo p = { .abi_version = KEEL_ABI_VERSION, .nr_cpus = nr_cpus_online,
                                .dom0_cpus = dom0_cpu_mask, .tsc_khz = tsc_khz };
     struct mem_stats st;
+    uint64_t used;
 
     mm_get_stats(&st);
     p.total_bytes = st.ram_bytes;
     p.dom0_bytes = dom0_layout.bytes;
     p.free_bytes = st.free_bytes;
-    p.hv_bytes = st.ram_bytes - dom0_layout.bytes - st.free_bytes - domains_ram_bytes();
+    used = dom0_layout.bytes + st.free_bytes + domains_ram_bytes();
+    p.hv_bytes = st.ram_bytes > used ? st.ram_bytes - used : 0;     /* never wraps */
     snprintf(p.version, sizeof(p.version), "%s", KEEL_VERSION);
     snprintf(p.backend, sizeof(p.backend), "%s", hvm->p2m_format == P2M_FORMAT_NPT ? "svm" : "vmx");
     return gpa_write(v->domain, a[0], &p, sizeof(p)) ? -EFAULT : 0;

@@ -153,7 +153,8 @@ _Static_assert(sizeof(struct keel_evtchn_status) == 24, "ABI");
 
 /*
  * Foreign mapping (dom0): the frame of domain `domid` at `gfn` appears at dom0's `dom0_gfn`,
- * which must be a RAM page of dom0 (its own frame is hidden until KEEL_HC_FOREIGN_UNMAP). The
+ * which must be a RAM page of dom0 (its own frame is hidden until KEEL_HC_FOREIGN_UNMAP); a frame
+ * the domain itself may only read is mapped read-only whatever the flags say. The
  * mapping ends by itself when the foreign domain is destroyed (dom0's own frame comes back).
  */
 struct keel_foreign_map {
