@@ -246,6 +246,11 @@ static xmlDocPtr read_xml(struct load_ctx *c, const char *buf, size_t len)
                  MAX_FILE_SIZE);
         return NULL;
     }
+    if (!len) {
+        diag_add(c->diag, KEEL_DIAG_ERROR, c->file, 0, "", "a domain definition starts with "
+                 "<domain type='keel'>", "the file is empty");
+        return NULL;
+    }
     doc = xmlReadMemory(buf, (int)len, c->file, NULL, opts);
     if (doc && (doc->intSubset || doc->extSubset)) {
         diag_add(c->diag, KEEL_DIAG_ERROR, c->file, 1, "", "remove the <!DOCTYPE ...> line",
