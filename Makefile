@@ -56,6 +56,9 @@ ISOS += $(BUILD)/iso/guests-qemu.iso $(BUILD)/iso/guests-bochs.iso $(BUILD)/iso/
 include tests/fuzz/fuzz.mk
 FUZZ_TIME ?= 600
 
+# Domain definitions (toolstack/config/): libkeelconfig.a and keel-validate.
+include toolstack/config/config.mk
+
 # The Linux test guest (tests/linux/): built by `make linux-kit` and before the tests.
 include tests/linux/linux.mk
 include toolstack/builder/builder.mk
@@ -65,6 +68,7 @@ include toolstack/dom0/dom0.mk
 # `make` alone builds everything: fuzz.mk, included above, defines the first target.
 .DEFAULT_GOAL := all
 all: $(BUILD)/keel.elf $(ISOS) $(UNIT_BINS) $(FW_TOOLS) $(FUZZ_BINS) $(TS_BUILD)/libkeelfw.a $(TS_BUILD)/libkeelbuild.a
+all: $(DOMCFG_LIB) $(KEEL_VALIDATE)
 
 deps:
 	$(Q)scripts/deps.sh

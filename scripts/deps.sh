@@ -7,6 +7,8 @@ PACKAGES="build-essential binutils make git python3 python3-pytest python3-pexpe
   grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools
   qemu-system-x86 ovmf seabios bochs bochsbios vgabios
   libcmocka-dev clang libclang-rt-14-dev acpica-tools xz-utils cpio libc6-dev"
+# The toolstack's domain definitions (toolstack/config/) are read with libxml2.
+PACKAGES="$PACKAGES libxml2-dev pkg-config"
 
 missing=""
 for p in $PACKAGES; do
