@@ -73,7 +73,8 @@ def run_unit(build, tally):
 def run_fuzz(build, tally, seconds):
     """Each libFuzzer target for a bounded time: a crash, leak or timeout is a failure."""
     fuzz_dir = os.path.join(build, "fuzz")
-    targets = sorted(p for p in os.listdir(fuzz_dir) if p.startswith("fuzz_")) if os.path.isdir(fuzz_dir) else []
+    targets = sorted(p for p in os.listdir(fuzz_dir) if p.startswith("fuzz_") and "." not in p) \
+        if os.path.isdir(fuzz_dir) else []
     if not targets:
         tally.report("FAIL", "fuzz", f"no fuzz targets in {fuzz_dir}: run make first")
     for target in targets:
@@ -81,6 +82,9 @@ def run_fuzz(build, tally, seconds):
         os.makedirs(corpus, exist_ok=True)
         cmd = [os.path.join(fuzz_dir, target), f"-max_total_time={seconds}", "-timeout=10",
                "-rss_limit_mb=2048", f"-artifact_prefix={corpus}/", corpus]
+        seeds = os.path.join(fuzz_dir, target + ".seeds")
+        if os.path.isdir(seeds):
+            cmd.append(seeds)
         proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True, timeout=seconds + 120)
         runs = re.findall(r"Done (\d+) runs", proc.stdout)
