@@ -701,6 +701,20 @@ static void acpi_sleep(struct vcpu *v, int type)
                 "supported, ignored\n", v->domain->id, v->id, type, VPLATFORM_SLP_TYP_S5);
 }
 
+/*
+ * The ways a PC resets itself, where Keel has no device otherwise: the reset control register
+ * (RST_CPU in a byte written to 0xCF9), the keyboard controller's reset pulse (0xFE written to
+ * 0x64) and port A's fast reset (bit 0 of 0x92). Such a write ends the domain with the reason
+ * reboot; the toolstack then applies its on_reboot action. Reads see no device.
+ */
+static bool reset_request(uint16_t port, unsigned int size, uint32_t val)
+{
+    if (size != 1)
+        return false;
+    return (port == 0xcf9 && (val & 0x04)) || (port == 0x64 && (uint8_t)val == 0xfe) ||
+           (port == 0x92 && (val & 0x01));
+}
+
 int vplatform_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, uint32_t *val)
 {
     struct domain_platform *dp = dplat(v->domain);
@@ -711,6 +725,10 @@ int vplatform_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, u
     for (unsigned int i = 0; dp && i < ARRAY_SIZE(isa_ports) && !r; i++)
         if (port >= isa_ports[i].first && port <= isa_ports[i].last)
             r = &isa_ports[i];
+    if (!r && dp && write && reset_request(port, size, *val)) {
+        domain_shutdown(v->domain, KEEL_SHUTDOWN_REBOOT, 0);
+        return 0;
+    }
     if (!r)
         return -ENOENT;
     flags = spin_lock_irqsave(&dp->lock);

@@ -2,7 +2,8 @@
 # linux-guest.sh OUT_DIR
 # Builds the Linux test guest from Debian's own packages:
 #   OUT_DIR/vmlinuz             the bzImage of the kernel package that linux-image-amd64 depends on
-#   OUT_DIR/initramfs.cpio.gz   static busybox and tests/linux/init as /init
+#   OUT_DIR/initramfs.cpio.gz   static busybox, tests/linux/init as /init, the power button's
+#                               modules and what acpid runs when it is pressed
 #   OUT_DIR/VERSION             the exact packages and versions used
 # The .debs are kept in OUT_DIR/debs and reused while they are still the candidate version.
 set -eu
@@ -29,6 +30,10 @@ release=${kpkg#linux-image-}
 extract "$kdeb" "boot/vmlinuz-$release" "$work/vmlinuz"
 extract "$bbdeb" bin/busybox "$work/busybox"
 chmod 755 "$work/busybox"
+# The ACPI power button and the input events busybox's acpid reads it through.
+for m in drivers/acpi/button.ko drivers/input/evdev.ko; do
+    extract "$kdeb" "lib/modules/$release/kernel/$m" "$work/$(basename "$m")"
+done
 
 "$python" "$root/scripts/mkcpio.py" "$work/initramfs.cpio" <<SPEC
 dir   /bin 755
@@ -39,6 +44,14 @@ dir   /root 700
 nod   /dev/console 600 c 5 1
 file  /bin/busybox $work/busybox 755
 slink /bin/sh busybox 777
+dir   /lib 755
+dir   /lib/modules 755
+file  /lib/modules/button.ko $work/button.ko 644
+file  /lib/modules/evdev.ko $work/evdev.ko 644
+dir   /etc 755
+dir   /etc/acpi 755
+dir   /etc/acpi/PWRF 755
+file  /etc/acpi/PWRF/00000080 $root/tests/linux/power-button 755
 file  /init $root/tests/linux/init 755
 SPEC
 gzip -9 -n -f "$work/initramfs.cpio"

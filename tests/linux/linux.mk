@@ -4,7 +4,7 @@
 LINUX_DIR := $(BUILD)/linux
 LINUX_KIT := $(LINUX_DIR)/vmlinuz $(LINUX_DIR)/initramfs.cpio.gz $(LINUX_DIR)/VERSION
 
-$(LINUX_KIT) &: scripts/linux-guest.sh scripts/mkcpio.py tests/linux/init
+$(LINUX_KIT) &: scripts/linux-guest.sh scripts/mkcpio.py tests/linux/init tests/linux/power-button
 	$(Q)PYTHON=$(PYTHON) scripts/linux-guest.sh $(LINUX_DIR)
 
 # With a goal that installs packages first, the download waits for the apt lists `make deps` fetches.
