@@ -90,11 +90,11 @@ static size_t fw_place(size_t *cur, uint64_t gpa, size_t size, size_t align)
     return off;
 }
 
-static size_t fw_dsdt_len(unsigned int nr_cpus)
+static size_t fw_dsdt_len(const struct fw_acpi_cfg *cfg)
 {
     struct aml a = { NULL, 0 };
 
-    fw_dsdt_aml(&a, nr_cpus);
+    fw_dsdt_aml(&a, cfg->nr_cpus, cfg->pvpanic, FW_PVPANIC_PORT);
     return sizeof(struct fw_sdt_header) + a.len;
 }
 
@@ -103,7 +103,7 @@ static void fw_layout(const struct fw_acpi_cfg *cfg, struct fw_layout *l)
     size_t cur = sizeof(struct fw_rsdp);
 
     l->xsdt_len = sizeof(struct fw_sdt_header) + 8 * (cfg->hpet ? 3 : 2);
-    l->dsdt_len = fw_dsdt_len(cfg->nr_cpus);
+    l->dsdt_len = fw_dsdt_len(cfg);
     l->madt_len = sizeof(struct fw_madt) + cfg->nr_cpus * sizeof(struct fw_madt_lapic) +
                   sizeof(struct fw_madt_ioapic) + MADT_NR_ISOS * sizeof(struct fw_madt_iso) +
                   sizeof(struct fw_madt_lapic_nmi);
@@ -219,7 +219,7 @@ static void fw_build_dsdt(struct fw_ctx *c)
     struct aml a = { c->buf + c->l.dsdt + sizeof(struct fw_sdt_header), 0 };
 
     fw_sdt_header(c, c->l.dsdt, "DSDT", c->l.dsdt_len, 2);
-    fw_dsdt_aml(&a, c->cfg->nr_cpus);
+    fw_dsdt_aml(&a, c->cfg->nr_cpus, c->cfg->pvpanic, FW_PVPANIC_PORT);
     fw_sdt_seal(c, c->l.dsdt);
 }
 

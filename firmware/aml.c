@@ -113,21 +113,55 @@ static void dsdt_cpu(struct aml *a, const void *arg)
     aml_integer(a, uid);
 }
 
+struct dsdt_args {
+    unsigned int nr_cpus;
+    bool pvpanic;
+    uint16_t pvpanic_port;
+};
+
+/* ResourceTemplate () { IO (Decode16, port, port, 1, 1) }: BufferSize, the IO port descriptor
+ * (small item 0x47), the end tag (0x79, checksum 0: none). */
+static void dsdt_io_resource(struct aml *a, const void *arg)
+{
+    uint16_t port = *(const uint16_t *)arg;
+    const uint8_t res[] = { 0x47, 0x01, (uint8_t)port, (uint8_t)(port >> 8), (uint8_t)port,
+                            (uint8_t)(port >> 8), 0x01, 0x01, 0x79, 0x00 };
+
+    aml_integer(a, sizeof(res));
+    aml_bytes(a, res, sizeof(res));
+}
+
+/* Device (PEVT) { Name (_HID, "QEMU0001") Name (_CRS, <one I/O port>) }: Linux's pvpanic driver
+ * reads the events the port supports and writes "panicked" to it when the kernel panics. */
+static void dsdt_pvpanic(struct aml *a, const void *arg)
+{
+    static const uint8_t buffer_op[] = { AML_BUFFER_OP };
+
+    aml_bytes(a, "PEVT", 4);
+    aml_name(a, "_HID");
+    aml_string(a, "QEMU0001");
+    aml_name(a, "_CRS");
+    aml_block(a, buffer_op, sizeof(buffer_op), dsdt_io_resource, arg);
+}
+
 static void dsdt_sb(struct aml *a, const void *arg)
 {
     static const uint8_t device_op[] = { AML_EXT_PREFIX, AML_DEVICE_OP };
-    unsigned int nr_cpus = *(const unsigned int *)arg;
+    const struct dsdt_args *d = arg;
 
     aml_bytes(a, (const char[]){ AML_ROOT_CHAR, '_', 'S', 'B', '_' }, 5);
-    for (unsigned int uid = 0; uid < nr_cpus; uid++)
+    for (unsigned int uid = 0; uid < d->nr_cpus; uid++)
         aml_block(a, device_op, sizeof(device_op), dsdt_cpu, &uid);
+    if (d->pvpanic)
+        aml_block(a, device_op, sizeof(device_op), dsdt_pvpanic, &d->pvpanic_port);
 }
 
-void fw_dsdt_aml(struct aml *a, unsigned int nr_cpus)
+void fw_dsdt_aml(struct aml *a, unsigned int nr_cpus, bool pvpanic, uint16_t pvpanic_port)
 {
     static const uint8_t package_op[] = { AML_PACKAGE_OP }, scope_op[] = { AML_SCOPE_OP };
+    struct dsdt_args d = { nr_cpus, pvpanic, pvpanic_port };
 
     aml_name(a, "_S5_");
     aml_block(a, package_op, sizeof(package_op), dsdt_s5_package, NULL);
-    aml_block(a, scope_op, sizeof(scope_op), dsdt_sb, &nr_cpus);
+    aml_block(a, scope_op, sizeof(scope_op), dsdt_sb, &d);
 }

@@ -10,6 +10,7 @@
 
 #define AML_NAME_OP 0x08
 #define AML_SCOPE_OP 0x10
+#define AML_BUFFER_OP 0x11
 #define AML_PACKAGE_OP 0x12
 #define AML_EXT_PREFIX 0x5b
 #define AML_DEVICE_OP 0x82         /* after AML_EXT_PREFIX */
@@ -33,7 +34,8 @@ void aml_name(struct aml *a, const char *seg);
 /* op (oplen bytes), then PkgLength covering what body appends, then the body. */
 void aml_block(struct aml *a, const uint8_t *op, size_t oplen, aml_body_fn body, const void *arg);
 
-/* The DSDT's definition block after its header, for nr_cpus processors. */
-void fw_dsdt_aml(struct aml *a, unsigned int nr_cpus);
+/* The DSDT's definition block after its header, for nr_cpus processors; with pvpanic, the panic
+ * notifier's device at I/O port pvpanic_port. */
+void fw_dsdt_aml(struct aml *a, unsigned int nr_cpus, bool pvpanic, uint16_t pvpanic_port);
 
 #endif

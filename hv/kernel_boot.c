@@ -98,13 +98,15 @@ static int copy_to_domain(void *ctx, uint64_t gpa, const void *src, size_t len)
     return domain_copy_to_guest(ctx, gpa, src, len) ? -EFAULT : 0;
 }
 
+_Static_assert(FW_PVPANIC_PORT == VPLATFORM_PVPANIC_PORT, "the DSDT names the notifier's port");
+
 /* A Linux bzImage through the 32-bit boot protocol (firmware/kboot.c does the work). */
 static int boot_linux(struct domain *d, const struct kernel_image *k)
 {
     struct fw_acpi_cfg acpi = {
         .nr_cpus = d->nr_vcpus, .lapic_addr = VLAPIC_MMIO_BASE, .ioapic_addr = VIOAPIC_BASE,
         .ioapic_id = (uint8_t)d->nr_vcpus, .pm_base = VPLATFORM_PM_BASE, .sci_irq = 9,
-        .hpet = true,
+        .hpet = true, .pvpanic = true,
     };
     struct fw_kboot_linux in = {
         .image = k->image, .image_len = k->image_len, .initrd = k->initrd,

@@ -715,6 +715,18 @@ static bool reset_request(uint16_t port, unsigned int size, uint32_t val)
            (port == 0x92 && (val & 0x01));
 }
 
+/*
+ * The panic notifier (QEMU's pvpanic interface): reads say which events it takes (bit 0,
+ * "panicked"); a write with bit 0 set is the guest kernel's last word, and the domain crashes.
+ */
+static void pvpanic_io(struct vcpu *v, bool write, uint32_t *val)
+{
+    if (!write)
+        *val = 0x01;
+    else if (*val & 0x01)
+        domain_crash(v->domain, "v%u: the guest kernel panicked (pvpanic)", v->id);
+}
+
 int vplatform_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, uint32_t *val)
 {
     struct domain_platform *dp = dplat(v->domain);
@@ -725,6 +737,10 @@ int vplatform_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, u
     for (unsigned int i = 0; dp && i < ARRAY_SIZE(isa_ports) && !r; i++)
         if (port >= isa_ports[i].first && port <= isa_ports[i].last)
             r = &isa_ports[i];
+    if (!r && dp && port == VPLATFORM_PVPANIC_PORT && size == 1) {
+        pvpanic_io(v, write, val);
+        return 0;
+    }
     if (!r && dp && write && reset_request(port, size, *val)) {
         domain_shutdown(v->domain, KEEL_SHUTDOWN_REBOOT, 0);
         return 0;

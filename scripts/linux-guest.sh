@@ -30,8 +30,10 @@ release=${kpkg#linux-image-}
 extract "$kdeb" "boot/vmlinuz-$release" "$work/vmlinuz"
 extract "$bbdeb" bin/busybox "$work/busybox"
 chmod 755 "$work/busybox"
-# The ACPI power button and the input events busybox's acpid reads it through.
-for m in drivers/acpi/button.ko drivers/input/evdev.ko; do
+# The ACPI power button and the input events busybox's acpid reads it through; the panic
+# notifier's driver (a kernel panic then crashes the domain at once).
+for m in drivers/acpi/button.ko drivers/input/evdev.ko drivers/misc/pvpanic/pvpanic.ko \
+         drivers/misc/pvpanic/pvpanic-mmio.ko; do
     extract "$kdeb" "lib/modules/$release/kernel/$m" "$work/$(basename "$m")"
 done
 
@@ -48,6 +50,8 @@ dir   /lib 755
 dir   /lib/modules 755
 file  /lib/modules/button.ko $work/button.ko 644
 file  /lib/modules/evdev.ko $work/evdev.ko 644
+file  /lib/modules/pvpanic.ko $work/pvpanic.ko 644
+file  /lib/modules/pvpanic-mmio.ko $work/pvpanic-mmio.ko 644
 dir   /etc 755
 dir   /etc/acpi 755
 dir   /etc/acpi/PWRF 755

@@ -105,6 +105,8 @@ def test_fw_acpi_iasl(case, cpus, hpet):
     uids = re.findall(r"Name \(_UID, (\w+)\)", dsl["DSDT"])
     assert [asl_integer(u) for u in uids] == list(range(cpus))
 
-    if hpet:
+    if hpet:                            # the dump adds the panic notifier with the HPET
         assert "Address : 00000000FED00000" in dsl["HPET"]
+        assert re.search(r'Device \(PEVT\)\s*\{\s*Name \(_HID, "QEMU0001"\)', dsl["DSDT"])
+        assert re.search(r"IO \(Decode16,\s*0x0505,\s*// Range Minimum\s*0x0505,", dsl["DSDT"])
     assert len(re.findall(r"ACPI Table Address\s+\d+ :", dsl["XSDT"])) == (3 if hpet else 2)

@@ -1,6 +1,7 @@
 /*
  * Writes the ACPI tables fw_acpi_build makes, one file per table, for the iasl test
  * (tests/system/test_fw_acpi.py). Usage: fw_acpi_dump <dir> <nr_cpus> <hpet: 0|1>
+ * (1 also adds the panic notifier's device, as Keel's guests have both)
  * It reaches every table through the pointers in the tables (RSDP, XSDT, FADT), as an OS would.
  */
 #include <stdint.h>
@@ -73,7 +74,7 @@ int main(int argc, char **argv)
     }
     cfg.nr_cpus = (unsigned int)atoi(argv[2]);
     cfg.ioapic_id = (uint8_t)cfg.nr_cpus;
-    cfg.hpet = atoi(argv[3]) != 0;
+    cfg.hpet = cfg.pvpanic = atoi(argv[3]) != 0;
     used = fw_acpi_build(&cfg, tables, sizeof(tables));
     if (used < 0) {
         fprintf(stderr, "fw_acpi_build: %ld\n", used);

@@ -299,6 +299,33 @@ static void test_dsdt_one_cpu(void **state)
     assert_memory_equal(d + 36, dsdt_one_cpu, sizeof(dsdt_one_cpu));
 }
 
+/* With the panic notifier: after the CPU, Device (PEVT) with its _HID and an I/O port _CRS. The
+ * scope's body grows from 33 to 74 bytes: its PkgLength takes two bytes, 76 = 0x4c: 0x4c, 0x04. */
+static const uint8_t pvpanic_device[] = {
+    0x5b, 0x82, 0x27, 'P', 'E', 'V', 'T',
+    0x08, '_', 'H', 'I', 'D', 0x0d, 'Q', 'E', 'M', 'U', '0', '0', '0', '1', 0x00,
+    0x08, '_', 'C', 'R', 'S', 0x11, 0x0d, 0x0a, 0x0a,
+    0x47, 0x01, 0x05, 0x05, 0x05, 0x05, 0x01, 0x01, 0x79, 0x00,
+};
+
+static void test_dsdt_pvpanic(void **state)
+{
+    struct fw_acpi_cfg cfg = base_cfg;
+    const uint8_t *d;
+    long used;
+
+    cfg.nr_cpus = 1;
+    cfg.pvpanic = true;
+    used = build(&cfg);
+    d = table_at(GPA, used, rd64(find_table(&cfg, used, "FACP") + 140), "DSDT");
+    assert_int_equal(rd32(d + 4), 36 + sizeof(dsdt_one_cpu) + 1 + sizeof(pvpanic_device));
+    assert_memory_equal(d + 36, dsdt_one_cpu, 13);
+    assert_int_equal(d[36 + 13], 0x4c);
+    assert_int_equal(d[36 + 14], 0x04);
+    assert_memory_equal(d + 36 + 15, dsdt_one_cpu + 14, sizeof(dsdt_one_cpu) - 14);
+    assert_memory_equal(d + 36 + 1 + sizeof(dsdt_one_cpu), pvpanic_device, sizeof(pvpanic_device));
+}
+
 /*
  * 64 CPUs: Device bodies of 25 bytes for UIDs 0 and 1 (ZeroOp, OneOp) and 26 for the others
  * (BytePrefix), each Device 3 bytes more; the scope's body is 5 + 2 * 28 + 62 * 29 = 1859
@@ -469,6 +496,7 @@ int main(void)
         cmocka_unit_test(test_hpet),
         cmocka_unit_test(test_dsdt_one_cpu),
         cmocka_unit_test(test_dsdt_many_cpus),
+        cmocka_unit_test(test_dsdt_pvpanic),
         cmocka_unit_test(test_hypervisor_reader_agrees),
         cmocka_unit_test(test_enospc),
         cmocka_unit_test(test_einval),

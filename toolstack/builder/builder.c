@@ -76,12 +76,15 @@ static int write_guest(void *ctx, uint64_t gpa, const void *src, size_t len)
     return b->ops->write_guest(b->ctx, b->domid, gpa, src, len);
 }
 
+_Static_assert(FW_PVPANIC_PORT == KEEL_PLATFORM_PVPANIC_PORT, "the DSDT names the notifier's port");
+
 static int load(struct build *b)
 {
     struct fw_acpi_cfg acpi = {
         .nr_cpus = b->s->nr_vcpus, .lapic_addr = KEEL_PLATFORM_LAPIC,
         .ioapic_addr = KEEL_PLATFORM_IOAPIC, .ioapic_id = (uint8_t)b->s->nr_vcpus,
         .pm_base = KEEL_PLATFORM_PM_BASE, .sci_irq = KEEL_PLATFORM_SCI_IRQ, .hpet = true,
+        .pvpanic = true,
     };
     struct fw_kboot_linux in = {
         .image = b->s->kernel, .image_len = b->s->kernel_len, .initrd = b->s->initrd,

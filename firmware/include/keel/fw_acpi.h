@@ -12,6 +12,8 @@
 /* xAPIC MADT entries carry 8-bit APIC IDs and processor UIDs, and 0xff means "all". */
 #define FW_ACPI_MAX_CPUS 255
 
+#define FW_PVPANIC_PORT 0x505
+
 struct fw_acpi_cfg {
     unsigned int nr_cpus;       /* vCPU i has local APIC ID i and ACPI processor UID i */
     uint64_t lapic_addr;        /* 0xFEE00000; below 4 GiB */
@@ -23,6 +25,8 @@ struct fw_acpi_cfg {
     bool hpet;                  /* add an HPET table for Keel's HPET at 0xFED00000 */
     bool i8042;                 /* a device model provides the PS/2 controller (0x60/0x64) */
     bool vga;                   /* a device model provides VGA */
+    bool pvpanic;               /* the panic notifier (QEMU's pvpanic interface, ACPI ID
+                                   QEMU0001) on I/O port FW_PVPANIC_PORT */
     uint64_t gpa;               /* where buf will be placed in the guest: 16-byte aligned */
 };
 

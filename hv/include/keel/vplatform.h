@@ -11,6 +11,7 @@
 
 #define VLAPIC_MMIO_BASE 0xfee00000ULL
 #define VPLATFORM_PM_BASE 0xb000        /* the ACPI PM block, where QEMU's and SeaBIOS's is */
+#define VPLATFORM_PVPANIC_PORT 0x505    /* the panic notifier, where QEMU's pvpanic is */
 #define VPLATFORM_APIC_PAGES 4          /* distinct local APIC bases a domain's vCPUs may use */
 #define VPLATFORM_SLP_TYP_S5 0          /* PM1a SLP_TYP of S5 (the DSDT's _S5), as on PIIX4 */
 
@@ -32,7 +33,8 @@ bool vplatform_extint_pending(struct vcpu *v);
  * otherwise the backend has been asked for the interrupt window. */
 bool vplatform_deliver_extint(struct vcpu *v);
 /* Ports of the PIC (0x20, 0xa0, ELCR), the PIT (0x40-0x43, 0x61), the RTC (0x70/0x71), the
- * ACPI PM block (VPLATFORM_PM_BASE), fw_cfg (0x510-0x51b) and COM1 (0x3f8-0x3ff): 0, or -ENOENT.
+ * ACPI PM block (VPLATFORM_PM_BASE), fw_cfg (0x510-0x51b) and COM1 (0x3f8-0x3ff), the panic
+ * notifier (VPLATFORM_PVPANIC_PORT) and the reset ports: 0, or -ENOENT.
  * A write of SLP_EN with SLP_TYP S5 to PM1a control powers the domain off (other sleep types
  * are ignored). */
 int vplatform_io(struct vcpu *v, uint16_t port, unsigned int size, bool write, uint32_t *val);

@@ -20,11 +20,13 @@
 
 /* The virtual platform of every domain the toolstack creates, for the tables it describes it in:
  * local APICs (vCPU n has APIC ID n), one IOAPIC (ID = number of vCPUs), the ACPI PM block with
- * its SCI on ISA IRQ 9, and an HPET at 0xFED00000. */
+ * its SCI on ISA IRQ 9, an HPET at 0xFED00000, and a panic notifier (QEMU's pvpanic interface,
+ * ACPI ID QEMU0001) at I/O port 0x505: a guest that writes 1 there has crashed. */
 #define KEEL_PLATFORM_LAPIC 0xfee00000u
 #define KEEL_PLATFORM_IOAPIC 0xfec00000u
 #define KEEL_PLATFORM_PM_BASE 0xb000u
 #define KEEL_PLATFORM_SCI_IRQ 9
+#define KEEL_PLATFORM_PVPANIC_PORT 0x505
 
 enum keel_domctl_cmd {
     KEEL_DOMCTL_CREATE = 0,     /* struct keel_domctl_create */
