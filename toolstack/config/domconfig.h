@@ -46,7 +46,7 @@ char *keel_diag_format(const struct keel_diag_item *it, char *buf, size_t size);
 
 #define KEEL_DOMCONFIG_MAX_VCPUS 64     /* the hypervisor's DOMAIN_MAX_VCPUS */
 #define KEEL_DOMCONFIG_MAX_CPUS 64      /* host CPUs a cpuset can name */
-#define KEEL_DOMCONFIG_NAME_MAX 64
+#define KEEL_DOMCONFIG_NAME_MAX 31      /* the hypervisor keeps 32 bytes with the NUL */
 #define KEEL_DOMCONFIG_MIN_MEMORY (16ull << 20)
 #define KEEL_DOMCONFIG_MAX_BOOT 4
 #define KEEL_DOMCONFIG_MAX_DEVICES 64   /* of each kind */
@@ -140,6 +140,7 @@ struct keel_domconfig {
     enum keel_dom_type type;    /* as written; kvm and xen are run as keel */
     char *name;
     uint8_t uuid[16];
+    bool uuid_generated;        /* the XML had no <uuid> (not compared by keel_domconfig_equal) */
     uint64_t memory;            /* bytes, a whole number of KiB */
     uint64_t current_memory;    /* bytes, <= memory */
     unsigned int vcpus;

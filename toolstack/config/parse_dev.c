@@ -311,8 +311,15 @@ static void alloc_devices(struct load_ctx *c, xmlNodePtr devices)
 /* One note per kind of device: the first of each kind carries it. */
 static void note_later(struct load_ctx *c, xmlNodePtr n, unsigned int idx)
 {
-    if (!idx)
-        ctx_note(c, n, NULL, "<%s> is parsed and checked; %s", (const char *)n->name, LATER);
+    const char *name = (const char *)n->name;
+
+    if (idx)
+        return;
+    if (!strcmp(name, "serial") || !strcmp(name, "console"))
+        ctx_note(c, n, NULL, "<%s> is parsed and checked; the guest's console is its COM1 now "
+                 "(keel console NAME), whatever the element says; %s", name, LATER);
+    else
+        ctx_note(c, n, NULL, "<%s> is parsed and checked; %s", name, LATER);
 }
 
 static const char *const device_kinds[] = { "disk", "interface", "serial", "console",

@@ -49,7 +49,7 @@ static void parse_name(struct load_ctx *c, xmlNodePtr root)
 {
     xmlNodePtr n = need(c, root, "name", "add <name>a-name</name>");
     const char *s = ctx_text(c, n);
-    const char *hint = "use 1 to 64 letters, digits and _ . + -";
+    const char *hint = "use 1 to 31 letters, digits and _ . + -";
 
     if (!n || !s)
         return;
@@ -77,6 +77,7 @@ static void parse_uuid(struct load_ctx *c, xmlNodePtr root)
     int r;
 
     if (!n) {
+        c->cfg->uuid_generated = true;
         if ((r = uuid_generate(c->cfg->uuid)))
             ctx_error(c, root, "write a <uuid>", "no UUID could be generated: %s", strerror(-r));
         return;
