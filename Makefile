@@ -62,13 +62,14 @@ include toolstack/config/config.mk
 # The Linux test guest (tests/linux/): built by `make linux-kit` and before the tests.
 include tests/linux/linux.mk
 include toolstack/builder/builder.mk
+include toolstack/toolstack.mk
 include toolstack/dom0/dom0.mk
 
 .PHONY: all deps run debug test test-quick unit bench fuzz clean linux-kit dom0-kit
 # `make` alone builds everything: fuzz.mk, included above, defines the first target.
 .DEFAULT_GOAL := all
 all: $(BUILD)/keel.elf $(ISOS) $(UNIT_BINS) $(FW_TOOLS) $(FUZZ_BINS) $(TS_BUILD)/libkeelfw.a $(TS_BUILD)/libkeelbuild.a
-all: $(DOMCFG_LIB) $(KEEL_VALIDATE)
+all: $(DOMCFG_LIB) $(KEEL_VALIDATE) $(TS_BUILD)/keel
 
 deps:
 	$(Q)scripts/deps.sh

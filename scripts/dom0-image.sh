@@ -60,10 +60,11 @@ for m in $mods; do
 done
 dpkg-deb --fsys-tarfile "$bbdeb" | tar -x -C "$work/root" ./bin/busybox
 
-# The toolstack (static: dom0 has no libc of its own), and xz with its libraries (for `make bench`).
+# The toolstack: keel and keeld, one static program the Makefile built (dom0 has no libc of its
+# own; $KEEL_BIN), the test programs, and xz with its libraries (for `make bench`).
+[ -x "${KEEL_BIN:-}" ] || die "KEEL_BIN (the static keel the Makefile builds) is not set"
+cp "$KEEL_BIN" "$work/keel"
 ts="-std=gnu11 -O2 -Wall -Wextra -Werror -Wno-unused-parameter -I$root/hv/include -static"
-gcc $ts -o "$work/keel" "$root/toolstack/cli/keel.c" "$root/toolstack/cli/info.c" \
-    "$root/toolstack/cli/domains.c" "$root/toolstack/lib/libkeel.c" || die "building keel failed"
 fw="$root/firmware"
 gcc -D__ASSEMBLY__ -I"$fw/include" -I"$root/hv/include" -Wa,--noexecstack -c "$fw/entry32.S" \
     -o "$work/entry32.o" || die "assembling the entry blob failed"
@@ -78,7 +79,7 @@ xz=$(command -v xz) || die "xz is not installed (package xz-utils)"
 
 spec=$work/spec
 {
-    for d in /bin /sbin /dev /proc /sys /root /tmp /run /etc /lib /lib64 /usr /usr/bin /usr/share \
+    for d in /bin /sbin /dev /proc /sys /root /tmp /run /etc /lib /lib64 /usr /usr/bin /usr/sbin /usr/share \
              /usr/share/udhcpc /var /var/lib /lib/modules "/lib/modules/$release"; do
         echo "dir $d 755"
     done
@@ -94,6 +95,10 @@ spec=$work/spec
     echo "dir /usr/share/keel 755"
     echo "file /usr/share/keel/vmlinuz $kit/vmlinuz 644"
     echo "file /usr/share/keel/guest-initrd.gz $kit/initramfs.cpio.gz 644"
+    echo "slink /usr/sbin/keeld /usr/bin/keel 777"
+    echo "dir /usr/share/keel/examples 755"
+    echo "file /usr/share/keel/examples/demo.xml $root/examples/demo.xml 644"
+    echo "slink /usr/share/keel/initrd.img guest-initrd.gz 777"
     echo "file /usr/bin/xz $xz 755"
     echo "file /lib/modules/$release/keel.ko $out/keel.ko 644"
     for m in $mods; do

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../lib/libkeel.h"
+#include "defs.h"
 #include "domains.h"
 #include "info.h"
 
@@ -70,35 +71,88 @@ int keel_cmd_simple(struct keel *k, const char *verb, const char *what)
     return simple(k, what, KEEL_DOMCTL_DESTROY, "destroyed");
 }
 
-int keel_cmd_list(struct keel *k, bool json)
+static void list_row(bool json, int shown, const char *id, const char *name, const char *state,
+                     unsigned int vcpus, unsigned long long mib)
+{
+    if (json) {
+        printf("%s{\"id\": %s, \"name\": ", shown ? ", " : "", id);
+        keel_json_string(stdout, name);
+        printf(", \"state\": \"%s\", \"vcpus\": %u, \"memory_mib\": %llu}", state, vcpus, mib);
+    } else {
+        printf("%5s  %-20s %-9s %5u %11llu\n", id, name, state, vcpus, mib);
+    }
+}
+
+static bool listed(const struct keel_domain_info *doms, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(doms[i].name, name))
+            return true;
+    return false;
+}
+
+int keel_cmd_list(struct keel *k, bool json, bool all)
 {
     static uint32_t ids[MAX_DOMS];
-    int n = keel_domain_list(k, ids, MAX_DOMS), shown = 0;
+    static struct keel_domain_info doms[MAX_DOMS];
+    static struct keeld_vm vms[MAX_DOMS];
+    int n = keel_domain_list(k, ids, MAX_DOMS), shown = 0, nr_vms = 0;
 
     if (n < 0) {
         fprintf(stderr, "keel: listing domains: %s\n", strerror(-n));
         return 1;
     }
-    printf(json ? "[" : "%5s  %-20s %-9s %5s %11s\n", "ID", "NAME", "STATE", "VCPUS", "MEMORY(MiB)");
-    for (int i = 0; i < n && i < MAX_DOMS; i++) {
-        struct keel_domain_info d;
-
-        if (keel_domain_info(k, ids[i], &d))
-            continue;
-        if (json) {
-            printf("%s{\"id\": %u, \"name\": ", shown ? ", " : "", d.domid);
-            keel_json_string(stdout, d.name);
-            printf(", \"state\": \"%s\", \"vcpus\": %u, \"memory_mib\": %llu}",
-                   keel_state_name(d.state), d.nr_vcpus, (unsigned long long)(d.mem_bytes >> 20));
-        } else {
-            printf("%5u  %-20s %-9s %5u %11llu\n", d.domid, d.name, keel_state_name(d.state),
-                   d.nr_vcpus, (unsigned long long)(d.mem_bytes >> 20));
-        }
-        shown++;
+    for (int i = 0; i < n && i < MAX_DOMS; i++)
+        if (!keel_domain_info(k, ids[i], &doms[shown]))
+            shown++;
+    /* After the hypervisor's list: a domain keeld stops meanwhile is then shown as off. */
+    if (all && (nr_vms = keeld_list(vms, MAX_DOMS, true)) < 0) {
+        fprintf(stderr, "keel: keeld is not running: domains that are defined but not running "
+                        "are not shown\n");
+        nr_vms = 0;
     }
+    printf(json ? "[" : "%5s  %-20s %-9s %5s %11s\n", "ID", "NAME", "STATE", "VCPUS", "MEMORY(MiB)");
+    for (int i = 0; i < shown; i++) {
+        char id[16];
+
+        snprintf(id, sizeof(id), "%u", doms[i].domid);
+        list_row(json, i, id, doms[i].name, keel_state_name(doms[i].state), doms[i].nr_vcpus,
+                 (unsigned long long)(doms[i].mem_bytes >> 20));
+    }
+    for (int i = 0; i < nr_vms; i++)
+        if (vms[i].persistent && !listed(doms, shown, vms[i].name))
+            list_row(json, shown++, json ? "null" : "-", vms[i].name, "shut-off", vms[i].vcpus,
+                     vms[i].memory_mib);
     if (json)
         printf("]\n");
     return 0;
+}
+
+/* A defined domain that is not running, as keeld knows it. */
+static int dominfo_defined(const char *what, bool json)
+{
+    static struct keeld_vm vms[MAX_DOMS];
+    int n = keeld_list(vms, MAX_DOMS, true);
+
+    for (int i = 0; i < n; i++) {
+        const struct keeld_vm *v = &vms[i];
+
+        if (strcmp(v->name, what) || v->domid >= 0)
+            continue;
+        if (json) {
+            printf("{\"id\": null, \"name\": ");
+            keel_json_string(stdout, v->name);
+            printf(", \"uuid\": \"%s\", \"state\": \"shut-off\", \"vcpus\": %u, "
+                   "\"memory_mib\": %llu, \"persistent\": true}\n", v->uuid, v->vcpus, v->memory_mib);
+        } else {
+            printf("Id:             -\nName:           %s\nUUID:           %s\n"
+                   "State:          shut off\nCPU(s):         %u\nMemory:         %llu MiB\n"
+                   "Persistent:     yes\n", v->name, v->uuid, v->vcpus, v->memory_mib);
+        }
+        return 0;
+    }
+    fprintf(stderr, "keel: no domain %s\n", what);
+    return 1;
 }
 
 int keel_cmd_dominfo(struct keel *k, const char *what, bool json)
@@ -106,10 +160,8 @@ int keel_cmd_dominfo(struct keel *k, const char *what, bool json)
     struct keel_domain_info d;
     char cpus[200];
 
-    if (keel_find_domain(k, what, &d)) {
-        fprintf(stderr, "keel: no domain %s\n", what);
-        return 1;
-    }
+    if (keel_find_domain(k, what, &d))
+        return dominfo_defined(what, json);
     keel_format_cpus(d.cpus, cpus, sizeof(cpus));
     if (json) {
         printf("{\"id\": %u, \"name\": ", d.domid);
@@ -128,6 +180,38 @@ int keel_cmd_dominfo(struct keel *k, const char *what, bool json)
     if (d.reason[0])
         printf("Stopped:        %s (code %d)\n", d.reason, d.shutdown_code);
     return 0;
+}
+
+/* Presses the power button, then waits up to timeout_s (0: not at all) for the power-off. */
+int keel_cmd_shutdown(struct keel *k, const char *what, int timeout_s)
+{
+    struct keel_domain_info d, now;
+    int r;
+
+    if (keel_find_domain(k, what, &d)) {
+        fprintf(stderr, "keel: no domain %s\n", what);
+        return 1;
+    }
+    if ((r = simple(k, what, KEEL_DOMCTL_SHUTDOWN, "is being shut down (ACPI power button)")))
+        return r;
+    fflush(stdout);
+    for (int i = 0; i < timeout_s * 10; i++) {
+        if (keel_domain_info(k, d.domid, &now) || strcmp(now.name, d.name) ||
+            now.state == KEEL_DOMSTATE_SHUTDOWN) {
+            printf("Domain %s has powered off\n", d.name);
+            return 0;
+        }
+        if (now.state == KEEL_DOMSTATE_CRASHED) {
+            fprintf(stderr, "keel: %s crashed while shutting down: %s\n", d.name, now.reason);
+            return 1;
+        }
+        usleep(100000);
+    }
+    if (timeout_s)
+        fprintf(stderr, "keel: %s did not power off within %d s; it is still running (the guest "
+                        "may ignore its power button; keel destroy %s stops it at once)\n",
+                d.name, timeout_s, d.name);
+    return timeout_s ? 1 : 0;
 }
 
 /* Copies what the domain's console has from *pos on to stdout; -errno on failure. */

@@ -9,8 +9,8 @@ DOM0_SRCS := scripts/dom0-image.sh scripts/debs.sh scripts/mkcpio.py toolstack/d
 DOM0_ISOS := $(BUILD)/iso/dom0-qemu.iso $(BUILD)/iso/dom0-run.iso
 DOM0_CMDLINE := console=com1,115200 loglvl=info dom0_mem=1G dom0_vcpus=1
 
-$(DOM0_KIT) &: $(DOM0_SRCS) $(LINUX_KIT)
-	+$(Q)PYTHON=$(PYTHON) scripts/dom0-image.sh $(DOM0_DIR) $(LINUX_DIR)
+$(DOM0_KIT) &: $(DOM0_SRCS) $(LINUX_KIT) $(TS_BUILD)/keel-static examples/demo.xml
+	+$(Q)PYTHON=$(PYTHON) KEEL_BIN=$(TS_BUILD)/keel-static scripts/dom0-image.sh $(DOM0_DIR) $(LINUX_DIR)
 
 # For tests/system/test_dom0.py: the machine ends when dom0 does; /dev/mem may try the
 # hypervisor's memory (iomem=relaxed); the evtchn-peer guest runs beside dom0.
@@ -21,7 +21,7 @@ $(BUILD)/iso/dom0-qemu.iso: $(BUILD)/keel.elf $(DOM0_KIT) $(BUILD)/guests/evtchn
 	    $(BUILD)/guests/evtchn-peer.bin "guest evtchn-peer mem=16M vcpus=1 timeout=1800"
 $(BUILD)/iso/dom0-run.iso: $(BUILD)/keel.elf $(DOM0_KIT) scripts/mkiso.sh
 	$(Q)scripts/mkiso.sh $@ $< "$(DOM0_CMDLINE)" \
-	    $(LINUX_DIR)/vmlinuz "dom0-kernel console=ttyS1,115200 nokaslr" \
+	    $(LINUX_DIR)/vmlinuz "dom0-kernel console=ttyS1,115200 nokaslr keel.demo" \
 	    $(DOM0_DIR)/initrd.gz "dom0-initrd"
 
 dom0-kit: $(DOM0_KIT) $(DOM0_ISOS)
