@@ -8,7 +8,7 @@ import pytest
 
 from emulators import image
 from linux_session import BUILD
-from test_dom0 import Dom0Session
+from dom0_session import Dom0Session
 
 LOGDIR = os.path.join(BUILD, "test-logs", "dom0-q35")
 
