@@ -11,6 +11,8 @@
 
 #define GARBAGE         0xdeadbeefbadc0ffeull
 #define PORT_GARBAGE    0xfe    /* the keyboard controller's reset command; reset bits at 0xcf9 */
+#define PORT_KBD_CMD    0x64    /* this domain's own reset lines: writing 0xfe there ends it, */
+#define PORT_RESET_CTL  0xcf9   /* reason reboot (test_toolstack.py checks that); not written */
 #define APIC_PAGE       0xfee00000ull
 #define IOAPIC_PAGE     0xfec00000ull
 #define NEAR_END        (64 * 1024ull)  /* scanned in 4 KiB steps either side of the end of RAM */
@@ -41,13 +43,13 @@ static bool outside_value_ok(uint64_t a, uint64_t v)
 }
 
 /* Ports with an emulated device behind them: PIC, ELCR, PIT, port 0x61, RTC, ACPI PM, fw_cfg,
- * COM1. */
+ * COM1, the panic notifier (reads 1). */
 static bool is_platform_port(unsigned int port)
 {
     return port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1 || port == 0x4d0 ||
            port == 0x4d1 || (port >= 0x40 && port <= 0x43) || port == 0x61 || port == 0x70 ||
            port == 0x71 || (port >= 0xb000 && port < 0xb00c) || port == 0x510 || port == 0x511 ||
-           (port >= 0x514 && port < 0x51c) || (port >= 0x3f8 && port <= 0x3ff);
+           (port >= 0x514 && port < 0x51c) || (port >= 0x3f8 && port <= 0x3ff) || port == 0x505;
 }
 
 /* Calls fn(a) for each address of the scan; never for the MMIO page, which would kill us. */
@@ -138,9 +140,10 @@ static void check_ports(void)
     report(!not_ones, "hostile-port-reads", "%u ports read other than 0xff, first 0x%x = 0x%x",
            not_ones, first, first_value);
     for (unsigned int port = 0; port <= 0xffff; port++)
-        if (port != KEEL_DEBUG_PORT)
+        if (port != KEEL_DEBUG_PORT && port != PORT_KBD_CMD && port != PORT_RESET_CTL)
             outb((uint16_t)port, PORT_GARBAGE);
-    printf("hostile: wrote 0x%x to every port but 0x%x\n", PORT_GARBAGE, KEEL_DEBUG_PORT);
+    printf("hostile: wrote 0x%x to every port but 0x%x and its reset lines\n", PORT_GARBAGE,
+           KEEL_DEBUG_PORT);
 }
 
 static void check_virt_insns(void)
